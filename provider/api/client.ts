@@ -1,0 +1,454 @@
+/**
+ * The typed client of Cloudflare's PCAP API: all nine endpoints, domain types in and out, retries with
+ * backoff, the process-wide rate limit, and errors a person can act on. It knows nothing of Pulumi.
+ */
+import { createHash } from "node:crypto";
+import type { Writable } from "node:stream";
+import { z } from "zod";
+import { backoffDelayMs, parseRetryAfter, resolveRetryOptions, sleep } from "./backoff";
+import type { ResolvedRetryOptions, RetryOptions } from "./backoff";
+import { secretsOf, type Credentials } from "./credentials";
+import { streamDownload, type DownloadResult, type DownloadOptions } from "./download";
+import {
+  PcapApiError,
+  PcapError,
+  PcapNetworkError,
+  PcapRequestMaybeAppliedError,
+  PcapResponseError,
+  PcapUsageError,
+  redact,
+  type ApiErrorDetail,
+} from "./errors";
+import {
+  DEFAULT_BASE_URL,
+  HttpTransport,
+  failedBeforeSending,
+  headerValue,
+  type HttpAnswer,
+  type HttpMethod,
+  type Timeouts,
+} from "./http";
+import { DEFAULT_RATE_LIMIT, parseRateLimit, sharedRateLimiter, type RateLimitBudget } from "./rate-limiter";
+import type { RateLimiter } from "./rate-limiter";
+import type { BucketOwnership, Capture, CaptureRequest } from "./types";
+import { captureFromWire, captureRequestToWire, envelopeSchema, ownershipFromWire } from "./wire";
+
+/** Something the client wants a person to see: waits, retries. Never contains a credential. */
+export interface ClientLogEvent {
+  level: "info" | "warn";
+  message: string;
+}
+
+export interface PcapClientOptions {
+  credentials: Credentials;
+  /** Default `https://api.cloudflare.com/client/v4`. */
+  baseUrl?: string;
+  /** Request budget shared by every client of the same credential in this process. Default 1000/300. */
+  rateLimit?: RateLimitBudget | string;
+  retry?: RetryOptions;
+  timeouts?: Timeouts;
+  log?: (event: ClientLogEvent) => void;
+}
+
+/** Per-call overrides. */
+export interface CallOptions {
+  retry?: RetryOptions;
+}
+
+const ID = /^[0-9a-f]{32}$/;
+/** Cloudflare's code for its global rate limit (as opposed to a product rule answered with 429). */
+const GLOBAL_RATE_LIMIT_CODE = 971;
+
+interface RequestSpec<T> {
+  operation: string;
+  method: HttpMethod;
+  path: string;
+  body?: unknown;
+  /** Safe to send twice. POSTs that create something are not: an ambiguous failure is reported instead. */
+  idempotent: boolean;
+  /** Schema of `result`; null for 204 answers without a body. */
+  result: z.ZodType<T> | null;
+}
+
+export class PcapClient {
+  private readonly transport: HttpTransport;
+  private readonly limiter: RateLimiter;
+  private readonly retry: ResolvedRetryOptions;
+  private readonly secrets: string[];
+  private readonly log: (event: ClientLogEvent) => void;
+
+  constructor(options: PcapClientOptions) {
+    const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL;
+    this.transport = new HttpTransport(baseUrl, options.credentials, options.timeouts);
+    this.secrets = secretsOf(options.credentials);
+    const budget =
+      typeof options.rateLimit === "string"
+        ? parseRateLimit(options.rateLimit)
+        : (options.rateLimit ?? DEFAULT_RATE_LIMIT);
+    // Cloudflare limits per credential: clients sharing one share a budget. The key is a digest so
+    // the credential itself is never kept outside the transport's headers.
+    const key = createHash("sha256")
+      .update(`${baseUrl}\n${JSON.stringify(options.credentials)}`)
+      .digest("hex");
+    this.limiter = sharedRateLimiter(key, budget);
+    this.retry = resolveRetryOptions(options.retry);
+    const log = options.log;
+    this.log = log
+      ? (event) => log({ ...event, message: redact(event.message, this.secrets) })
+      : () => undefined;
+  }
+
+  // ---- captures ----
+
+  async createCapture(accountId: string, request: CaptureRequest, options?: CallOptions): Promise<Capture> {
+    return this.execute(
+      {
+        operation: `create ${request.type} packet capture in account ${accountId}`,
+        method: "POST",
+        path: `${this.accountPath(accountId)}/pcaps`,
+        body: captureRequestToWire(request),
+        idempotent: false,
+        result: captureFromWire,
+      },
+      options,
+    );
+  }
+
+  /** The account's captures, newest first as the API returns them (at most 50: older ones drop off). */
+  async listCaptures(accountId: string, options?: CallOptions): Promise<Capture[]> {
+    return this.execute(
+      {
+        operation: `list packet captures in account ${accountId}`,
+        method: "GET",
+        path: `${this.accountPath(accountId)}/pcaps`,
+        idempotent: true,
+        result: z.array(captureFromWire),
+      },
+      options,
+    );
+  }
+
+  async getCapture(accountId: string, captureId: string, options?: CallOptions): Promise<Capture> {
+    return this.execute(
+      {
+        operation: `get packet capture ${captureId} in account ${accountId}`,
+        method: "GET",
+        path: this.capturePath(accountId, captureId),
+        idempotent: true,
+        result: captureFromWire,
+      },
+      options,
+    );
+  }
+
+  /** Full captures only: asks Cloudflare to stop collecting; the capture then converts and completes. */
+  async stopCapture(accountId: string, captureId: string, options?: CallOptions): Promise<void> {
+    return this.execute(
+      {
+        operation: `stop packet capture ${captureId} in account ${accountId}`,
+        method: "PUT",
+        path: `${this.capturePath(accountId, captureId)}/stop`,
+        idempotent: true,
+        result: null,
+      },
+      options,
+    );
+  }
+
+  /**
+   * Streams a finished simple capture's pcap file into `destination` — a writable stream, or a file path
+   * written atomically (parent directories created) — checking the pcap format on the way; the body is
+   * never held in memory whole.
+   */
+  async downloadCapture(
+    accountId: string,
+    captureId: string,
+    destination: Writable | string,
+    options?: DownloadOptions & CallOptions,
+  ): Promise<DownloadResult> {
+    const operation = `download packet capture ${captureId} in account ${accountId}`;
+    const answer = await this.exchange(
+      {
+        operation,
+        method: "GET",
+        path: `${this.capturePath(accountId, captureId)}/download`,
+        idempotent: true,
+        result: null,
+      },
+      options,
+      "application/vnd.tcpdump.pcap, application/octet-stream, application/json",
+    );
+    try {
+      return await streamDownload(answer, destination, options);
+    } catch (err) {
+      throw this.sanitize(
+        err instanceof PcapError ? err : new PcapError(operation, `${operation}: ${(err as Error).message}`),
+      );
+    }
+  }
+
+  // ---- bucket ownership ----
+
+  /** Registers a bucket; Cloudflare writes a challenge file into it. */
+  async addOwnership(
+    accountId: string,
+    destinationConf: string,
+    options?: CallOptions,
+  ): Promise<BucketOwnership> {
+    return this.execute(
+      {
+        operation: `register bucket ${destinationConf} in account ${accountId}`,
+        method: "POST",
+        path: `${this.accountPath(accountId)}/pcaps/ownership`,
+        body: { destination_conf: destinationConf },
+        idempotent: false,
+        result: ownershipFromWire,
+      },
+      options,
+    );
+  }
+
+  async listOwnerships(accountId: string, options?: CallOptions): Promise<BucketOwnership[]> {
+    return this.execute(
+      {
+        operation: `list bucket ownerships in account ${accountId}`,
+        method: "GET",
+        path: `${this.accountPath(accountId)}/pcaps/ownership`,
+        idempotent: true,
+        result: z
+          .array(ownershipFromWire)
+          .nullable()
+          .transform((list) => list ?? []),
+      },
+      options,
+    );
+  }
+
+  /** Proves ownership with the challenge file's contents. Safe to repeat: it only sets a status. */
+  async validateOwnership(
+    accountId: string,
+    destinationConf: string,
+    ownershipChallenge: string,
+    options?: CallOptions,
+  ): Promise<BucketOwnership> {
+    return this.execute(
+      {
+        operation: `validate bucket ${destinationConf} in account ${accountId}`,
+        method: "POST",
+        path: `${this.accountPath(accountId)}/pcaps/ownership/validate`,
+        body: { destination_conf: destinationConf, ownership_challenge: ownershipChallenge },
+        idempotent: true,
+        result: ownershipFromWire,
+      },
+      options,
+    );
+  }
+
+  async deleteOwnership(accountId: string, ownershipId: string, options?: CallOptions): Promise<void> {
+    return this.execute(
+      {
+        operation: `delete bucket ownership ${ownershipId} in account ${accountId}`,
+        method: "DELETE",
+        path: `${this.accountPath(accountId)}/pcaps/ownership/${checkId(ownershipId, "ownership id")}`,
+        idempotent: true,
+        result: null,
+      },
+      options,
+    );
+  }
+
+  /** Closes the connection pool. The rate limiter stays: it belongs to the process. */
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  // ---- the request pipeline ----
+
+  private accountPath(accountId: string): string {
+    return `accounts/${checkId(accountId, "account id")}`;
+  }
+
+  private capturePath(accountId: string, captureId: string): string {
+    return `${this.accountPath(accountId)}/pcaps/${checkId(captureId, "capture id")}`;
+  }
+
+  private async execute<T>(spec: RequestSpec<T>, options: CallOptions | undefined): Promise<T> {
+    const answer = await this.exchange(spec, options);
+    try {
+      return await this.parse(spec, answer);
+    } catch (err) {
+      throw this.sanitize(err);
+    }
+  }
+
+  /**
+   * Sends a request until it gets a final answer: a 2xx (returned with its body unread) or an error
+   * (thrown). Retries transient failures with backoff, and 429s after `retry-after`, within the deadline.
+   */
+  private async exchange<T>(
+    spec: RequestSpec<T>,
+    options: CallOptions | undefined,
+    accept?: string,
+  ): Promise<HttpAnswer> {
+    const retry = options?.retry ? { ...this.retry, ...resolvePartial(options.retry) } : this.retry;
+    const deadline = Date.now() + retry.deadlineMs;
+    let failures = 0;
+    for (;;) {
+      const permit = await this.limiter.acquire();
+      let answer: HttpAnswer;
+      try {
+        answer = await this.transport.send(spec.method, spec.path, spec.body, accept);
+      } catch (err) {
+        permit.release();
+        failures++;
+        if (!spec.idempotent && !failedBeforeSending(err)) {
+          throw this.sanitize(new PcapRequestMaybeAppliedError(spec.operation, err));
+        }
+        const wait = backoffDelayMs(failures, retry);
+        if (failures >= retry.maxAttempts || Date.now() + wait > deadline) {
+          throw this.sanitize(new PcapNetworkError(spec.operation, err, failures));
+        }
+        this.log({ level: "warn", message: `${spec.operation}: ${describe(err)}; retrying in ${ms(wait)}` });
+        await sleep(wait);
+        continue;
+      }
+      permit.release();
+      if (answer.statusCode < 400) return answer;
+
+      const error = await this.readError(spec.operation, answer);
+      if (answer.statusCode === 429) {
+        const waitSeconds = error.retryAfterSeconds ?? backoffDelayMs(failures + 1, retry) / 1000;
+        if (error.hasCode(GLOBAL_RATE_LIMIT_CODE)) this.limiter.pauseUntil(Date.now() + waitSeconds * 1000);
+        if (Date.now() + waitSeconds * 1000 > deadline) throw error;
+        this.log({
+          level: "warn",
+          message: `${spec.operation}: rate limited (${error.errors[0]?.message ?? "HTTP 429"}); waiting ${ms(waitSeconds * 1000)} as the API asked`,
+        });
+        await sleep(waitSeconds * 1000);
+        continue;
+      }
+      if (answer.statusCode >= 500) {
+        failures++;
+        // A 503 says the request was not processed; any other 5xx may come from a gateway after the
+        // origin applied the request, which only matters when repeating it would create a duplicate.
+        if (!spec.idempotent && answer.statusCode !== 503) {
+          throw this.sanitize(new PcapRequestMaybeAppliedError(spec.operation, error));
+        }
+        const wait = backoffDelayMs(failures, retry);
+        if (failures >= retry.maxAttempts || Date.now() + wait > deadline) throw error;
+        this.log({
+          level: "warn",
+          message: `${spec.operation}: HTTP ${answer.statusCode}; retrying in ${ms(wait)}`,
+        });
+        await sleep(wait);
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  /** Builds the error for a failed answer, from its envelope when it has one. Consumes the body. */
+  private async readError(operation: string, answer: HttpAnswer): Promise<PcapApiError> {
+    const rayId = headerValue(answer.headers, "cf-ray");
+    const retryAfterSeconds = parseRetryAfter(headerValue(answer.headers, "retry-after"));
+    let errors: ApiErrorDetail[] = [];
+    try {
+      const envelope = envelopeSchema.safeParse(JSON.parse(await answer.body.text()));
+      if (envelope.success) {
+        errors = envelope.data.errors.map((e) => ({
+          code: e.code,
+          message: e.message,
+          ...(e.source?.pointer ? { pointer: e.source.pointer } : {}),
+        }));
+      }
+    } catch {
+      // Not JSON (an HTML error page from a proxy, a dropped body): the status alone must speak.
+    }
+    if (errors.length === 0) errors = [{ code: 0, message: `the API answered without error details` }];
+    return this.sanitize(
+      new PcapApiError({ operation, status: answer.statusCode, errors, rayId, retryAfterSeconds }),
+    );
+  }
+
+  private async parse<T>(spec: RequestSpec<T>, answer: HttpAnswer): Promise<T> {
+    const rayId = headerValue(answer.headers, "cf-ray");
+    const status = answer.statusCode;
+    const text = await answer.body.text();
+    if (spec.result === null) return undefined as T;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      const contentType = headerValue(answer.headers, "content-type") ?? "no content type";
+      throw new PcapResponseError({
+        operation: spec.operation,
+        status,
+        rayId,
+        problem: `the body is not JSON (${contentType}: ${JSON.stringify(text.slice(0, 120))})`,
+      });
+    }
+    const envelope = envelopeSchema.safeParse(json);
+    if (!envelope.success) {
+      throw new PcapResponseError({
+        operation: spec.operation,
+        status,
+        rayId,
+        problem: zodProblem(envelope.error),
+      });
+    }
+    if (!envelope.data.success) {
+      throw new PcapApiError({
+        operation: spec.operation,
+        status,
+        rayId,
+        errors: envelope.data.errors.map((e) => ({ code: e.code, message: e.message })),
+      });
+    }
+    const result = spec.result.safeParse(envelope.data.result);
+    if (!result.success) {
+      throw new PcapResponseError({
+        operation: spec.operation,
+        status,
+        rayId,
+        problem: `result ${zodProblem(result.error)}`,
+      });
+    }
+    return result.data;
+  }
+
+  /** Every error leaves the client through here, so no credential can ride along in a message. */
+  private sanitize<E>(err: E): E {
+    if (err instanceof Error) err.message = redact(err.message, this.secrets);
+    return err;
+  }
+}
+
+function checkId(id: string, what: string): string {
+  if (typeof id !== "string" || !ID.test(id)) {
+    throw new PcapUsageError(
+      what,
+      `${what} ${JSON.stringify(id)} is not valid: Cloudflare ids are 32 lowercase hexadecimal characters`,
+    );
+  }
+  return id;
+}
+
+function resolvePartial(options: RetryOptions): Partial<ResolvedRetryOptions> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+}
+
+function zodProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const path = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+  return `${path}: ${issue.message}`;
+}
+
+function describe(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof code === "string" ? `${code} ${message}` : message;
+}
+
+function ms(value: number): string {
+  return value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
+}

@@ -1,0 +1,87 @@
+/**
+ * Streaming a capture's pcap body to a file or a writable stream. The body flows through a
+ * {@link PcapInspector} (format check, packet count) and is never held whole in memory. A file is
+ * written under a temporary name and renamed only when complete, so a failed download never leaves a
+ * truncated `.pcap` at the target path.
+ */
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { Transform, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { headerValue, type HttpAnswer } from "./http";
+import { PcapInspector } from "./pcap-inspector";
+
+export interface DownloadProgress {
+  bytes: number;
+  /** From `content-length`, when the API sent one. */
+  totalBytes?: number;
+}
+
+export interface DownloadOptions {
+  /** Called as bytes arrive (at most every 64 KiB of progress), and once at the end. */
+  onProgress?: (progress: DownloadProgress) => void;
+}
+
+export interface DownloadResult {
+  bytes: number;
+  packets: number;
+  /** The file written, when the destination was a path. */
+  path?: string;
+}
+
+/** Pipes an answer's body into `destination`; a path is written atomically (temp file + rename). */
+export async function streamDownload(
+  answer: HttpAnswer,
+  destination: Writable | string,
+  options: DownloadOptions = {},
+): Promise<DownloadResult> {
+  const length = Number(headerValue(answer.headers, "content-length"));
+  const totalBytes = Number.isFinite(length) && length > 0 ? length : undefined;
+  const inspector = new PcapInspector();
+  const progress = progressReporter(options.onProgress, totalBytes);
+
+  if (typeof destination !== "string") {
+    await pipeline(answer.body, inspector, progress, destination);
+    return { bytes: inspector.bytes, packets: inspector.packets };
+  }
+
+  await mkdir(dirname(destination), { recursive: true });
+  const temporary = join(
+    dirname(destination),
+    `.${basename(destination)}.${randomBytes(4).toString("hex")}.partial`,
+  );
+  try {
+    await pipeline(answer.body, inspector, progress, createWriteStream(temporary, { flags: "wx" }));
+    await rename(temporary, destination);
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw err;
+  }
+  return { bytes: inspector.bytes, packets: inspector.packets, path: destination };
+}
+
+function progressReporter(
+  onProgress: DownloadOptions["onProgress"],
+  totalBytes: number | undefined,
+): Transform {
+  const step = 64 * 1024;
+  let bytes = 0;
+  let reported = 0;
+  const report = () => onProgress?.(totalBytes === undefined ? { bytes } : { bytes, totalBytes });
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      if (bytes - reported >= step) {
+        reported = bytes;
+        report();
+      }
+      callback(null, chunk);
+    },
+    flush(callback) {
+      report();
+      callback();
+    },
+  });
+}

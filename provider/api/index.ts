@@ -1,0 +1,11 @@
+/** The PCAP API client: everything the provider (or any other program) needs to talk to the API. */
+export * from "./types";
+export * from "./errors";
+export { PcapClient, type PcapClientOptions, type CallOptions, type ClientLogEvent } from "./client";
+export type { Credentials } from "./credentials";
+export type { RetryOptions } from "./backoff";
+export { DEFAULT_BASE_URL, type Timeouts } from "./http";
+export { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitBudget } from "./rate-limiter";
+export type { DownloadOptions, DownloadProgress, DownloadResult } from "./download";
+export { PcapFormatError } from "./pcap-inspector";
+export { LIMITS, CAPTURE_SYSTEMS, CAPTURE_TYPES, DESTINATION_SCHEMES, parseDestination } from "./rules";

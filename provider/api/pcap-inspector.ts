@@ -1,0 +1,99 @@
+/**
+ * Checks a libpcap stream as it passes through, without holding it: the magic number up front, then
+ * every record header, counting packets. A body that is not a pcap file (an HTML error page, a JSON
+ * envelope) or that ends mid-record fails the stream instead of leaving a broken file behind.
+ */
+import { Transform, type TransformCallback } from "node:stream";
+
+const GLOBAL_HEADER_BYTES = 24;
+const RECORD_HEADER_BYTES = 16;
+/** Larger than any snaplen a capture uses; a bigger record length means the stream is corrupt. */
+const MAX_RECORD_BYTES = 262_144;
+
+const MAGICS = new Map<number, "LE" | "BE">([
+  [0xd4c3b2a1, "LE"], // microsecond, little-endian on the wire
+  [0xa1b2c3d4, "BE"],
+  [0x4d3cb2a1, "LE"], // nanosecond variants
+  [0xa1b23c4d, "BE"],
+]);
+
+export class PcapFormatError extends Error {}
+
+export class PcapInspector extends Transform {
+  bytes = 0;
+  packets = 0;
+  private endian: "LE" | "BE" | undefined;
+  /** Bytes of the current header not yet complete (global or record header), kept across chunks. */
+  private pending = Buffer.alloc(0);
+  /** Bytes of packet data still to skip before the next record header. */
+  private skip = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.inspect(chunk);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.endian === undefined) {
+      callback(new PcapFormatError(`not a pcap file: it ended after ${this.bytes} bytes, before its header`));
+    } else if (this.skip > 0 || this.pending.length > 0) {
+      callback(new PcapFormatError(`truncated pcap file: it ends inside packet ${this.packets}`));
+    } else {
+      callback();
+    }
+  }
+
+  private inspect(chunk: Buffer): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - offset);
+        this.skip -= n;
+        offset += n;
+        continue;
+      }
+      const size = this.endian === undefined ? GLOBAL_HEADER_BYTES : RECORD_HEADER_BYTES;
+      let header: Buffer;
+      if (this.pending.length === 0 && chunk.length - offset >= size) {
+        header = chunk.subarray(offset, offset + size); // the common case: no copy
+        offset += size;
+      } else {
+        const take = Math.min(size - this.pending.length, chunk.length - offset);
+        this.pending = Buffer.concat([this.pending, chunk.subarray(offset, offset + take)]);
+        offset += take;
+        if (this.pending.length < size) return;
+        header = this.pending;
+        this.pending = Buffer.alloc(0);
+      }
+      if (this.endian === undefined) this.readGlobalHeader(header);
+      else this.readRecordHeader(header);
+    }
+  }
+
+  private readGlobalHeader(header: Buffer): void {
+    const endian = MAGICS.get(header.readUInt32BE(0));
+    if (!endian) {
+      const preview = header
+        .subarray(0, 16)
+        .toString("latin1")
+        .replace(/[^\x20-\x7e]/g, ".");
+      throw new PcapFormatError(`not a pcap file: bad magic number (starts with "${preview}")`);
+    }
+    this.endian = endian;
+  }
+
+  private readRecordHeader(header: Buffer): void {
+    const included = this.endian === "LE" ? header.readUInt32LE(8) : header.readUInt32BE(8);
+    if (included > MAX_RECORD_BYTES) {
+      throw new PcapFormatError(`corrupt pcap file: packet ${this.packets + 1} claims ${included} bytes`);
+    }
+    this.packets++;
+    this.skip = included;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The API's documented input rules, in one place: the provider's `check` and the emulator's request
+ * validation both read them, so the two can never disagree about what Cloudflare accepts.
+ */
+
+export const CAPTURE_SYSTEMS = ["magic-transit"] as const;
+export const CAPTURE_TYPES = ["simple", "full"] as const;
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export const LIMITS = {
+  simpleTimeLimit: { min: 1, max: 300 },
+  fullTimeLimit: { min: 1, max: 86400 },
+  packetLimit: { min: 1, max: 10000 },
+  byteLimit: { min: 1, max: 1_000_000_000 },
+  port: { min: 0, max: 65535 },
+  protocol: { min: 0, max: 255 },
+} as const satisfies Record<string, Range>;
+
+/** How far back a simple capture's `offset_time` may reach. */
+export const MAX_OFFSET_MS = 24 * 60 * 60 * 1000;
+
+/** The bucket URI schemes Cloudflare can write captures to. */
+export const DESTINATION_SCHEMES = ["s3", "gs", "r2"] as const;
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIpv4(value: string): boolean {
+  return IPV4.test(value);
+}
+
+export function inRange(value: number, range: Range): boolean {
+  return Number.isInteger(value) && value >= range.min && value <= range.max;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Parses an RFC 3339 timestamp; undefined when the text is not one. */
+export function parseRfc3339(value: string): number | undefined {
+  if (!RFC3339.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** The parts of a bucket URI that matter for validation and for the emulator's directory layout. */
+export interface Destination {
+  scheme: (typeof DESTINATION_SCHEMES)[number];
+  bucket: string;
+  /** Directory inside the bucket, without leading or trailing slashes; "" for the root. */
+  directory: string;
+}
+
+// S3/GCS/R2 bucket names: 3–63 lowercase letters, digits, dots and hyphens, starting and ending alnum.
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const DIRECTORY_SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Parses `s3://bucket[/dir]?region=…`, `gs://bucket[/dir]`, `r2://bucket[/dir]?account-id=…`.
+ * Returns a reason instead when the URI is not one of those forms.
+ */
+export function parseDestination(uri: string): Destination | { error: string } {
+  const match = /^([a-z0-9]+):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?$/.exec(uri);
+  if (!match) return { error: `"${uri}" is not a bucket URI (expected s3://, gs:// or r2://<bucket>[/dir])` };
+  const [, scheme, bucket, path] = match;
+  if (!(DESTINATION_SCHEMES as readonly string[]).includes(scheme)) {
+    return { error: `scheme "${scheme}://" is not supported (allowed: s3://, gs://, r2://)` };
+  }
+  if (!BUCKET_NAME.test(bucket) || bucket.includes("..")) {
+    return {
+      error: `bucket name "${bucket}" is not valid (3–63 characters: a-z, 0-9, "." and "-", starting and ending with a letter or digit)`,
+    };
+  }
+  const segments = path.split("/").filter((s) => s !== "");
+  for (const segment of segments) {
+    if (segment === "." || segment === ".." || !DIRECTORY_SEGMENT.test(segment)) {
+      return { error: `directory "${path}" is not valid (segments of A-Z, a-z, 0-9, ".", "_" and "-")` };
+    }
+  }
+  return { scheme: scheme as Destination["scheme"], bucket, directory: segments.join("/") };
+}
