@@ -1,11 +1,11 @@
 /**
- * pulumi-cloudflare-pcap: Cloudflare packet captures as Pulumi resources.
- *
- * The resource classes arrive with the bucket-onboarding and capture issues; until then the package
- * exposes the API's domain types so programs can type what they read from the API.
+ * pulumi-cloudflare-pcap: Cloudflare packet captures and the buckets they write to, as Pulumi resources.
  */
+export { BucketOwnership, type BucketOwnershipArgs } from "./bucket-ownership";
+export { BucketOwnershipValidation, type BucketOwnershipValidationArgs } from "./bucket-ownership-validation";
+export { getBucketOwnerships, getBucketOwnershipsOutput, type AccountArgs } from "./functions";
 export type {
-  BucketOwnership,
+  BucketOwnership as BucketOwnershipInfo,
   Capture,
   CaptureFilter,
   CaptureRequest,

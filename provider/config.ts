@@ -1,0 +1,118 @@
+/**
+ * Settings of the provider, resolved inside the plugin process (never captured into state): stack
+ * config first — the same keys as the official Cloudflare provider — then environment variables.
+ */
+import type { Credentials } from "./api/credentials";
+import { DEFAULT_BASE_URL } from "./api/http";
+import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitBudget } from "./api/rate-limiter";
+
+/** Read access to stack config, as `configure()` receives it (`<namespace>:<key>` names). */
+export interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+export interface Settings {
+  credentials: Credentials;
+  baseUrl: string;
+  /** The account resources use when they name none. */
+  defaultAccountId: string | undefined;
+  rateLimit: RateLimitBudget;
+}
+
+export const CONFIG_KEYS = {
+  apiToken: "cloudflare:apiToken",
+  apiKey: "cloudflare:apiKey",
+  email: "cloudflare:email",
+  baseUrl: "cloudflare:baseUrl",
+  accountId: "cloudflare-pcap:accountId",
+  rateLimit: "cloudflare-pcap:rateLimit",
+} as const;
+
+export const ENV_VARS = {
+  apiToken: "CLOUDFLARE_API_TOKEN",
+  apiKey: "CLOUDFLARE_API_KEY",
+  email: "CLOUDFLARE_EMAIL",
+  baseUrl: "CLOUDFLARE_BASE_URL",
+  accountId: "CLOUDFLARE_ACCOUNT_ID",
+  rateLimit: "CLOUDFLARE_PCAP_RATE_LIMIT",
+} as const;
+
+/** Thrown when settings are missing or malformed; the message lists every way to supply them. */
+export class SettingsError extends Error {}
+
+export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.ProcessEnv): Settings {
+  const read = (key: keyof typeof CONFIG_KEYS): string | undefined =>
+    nonEmpty(config?.get(CONFIG_KEYS[key])) ?? nonEmpty(env[ENV_VARS[key]]);
+  const fromConfig = (key: keyof typeof CONFIG_KEYS) => nonEmpty(config?.get(CONFIG_KEYS[key]));
+
+  // A credential kind given in config wins over any kind in the environment, so a stack's config is
+  // never silently overridden by a token that happens to be exported in the shell.
+  let credentials: Credentials | undefined;
+  const configToken = fromConfig("apiToken");
+  const configKey = fromConfig("apiKey");
+  if (configToken) credentials = { apiToken: configToken };
+  else if (configKey) credentials = keyCredentials(configKey, read("email"));
+  else if (nonEmpty(env[ENV_VARS.apiToken])) credentials = { apiToken: env[ENV_VARS.apiToken]! };
+  else if (nonEmpty(env[ENV_VARS.apiKey])) credentials = keyCredentials(env[ENV_VARS.apiKey]!, read("email"));
+  if (!credentials) {
+    throw new SettingsError(
+      "No Cloudflare credentials: set an API token with `pulumi config set --secret " +
+        `${CONFIG_KEYS.apiToken} <token>\` or the ${ENV_VARS.apiToken} environment variable; or a global ` +
+        `key with ${CONFIG_KEYS.apiKey} + ${CONFIG_KEYS.email} (or ${ENV_VARS.apiKey} + ${ENV_VARS.email}).`,
+    );
+  }
+
+  const rateLimitText = read("rateLimit");
+  let rateLimit = DEFAULT_RATE_LIMIT;
+  if (rateLimitText) {
+    try {
+      rateLimit = parseRateLimit(rateLimitText, `${CONFIG_KEYS.rateLimit} / ${ENV_VARS.rateLimit}`);
+    } catch (err) {
+      throw new SettingsError((err as Error).message);
+    }
+  }
+
+  return {
+    credentials,
+    baseUrl: read("baseUrl") ?? DEFAULT_BASE_URL,
+    defaultAccountId: defaultAccountId(config, env),
+    rateLimit,
+  };
+}
+
+/** The configured default account, read without needing credentials (diff has none to spare). */
+export function defaultAccountId(
+  config: ConfigSource | undefined,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  return nonEmpty(config?.get(CONFIG_KEYS.accountId)) ?? nonEmpty(env[ENV_VARS.accountId]);
+}
+
+/** The account a resource uses: its own `accountId`, else the configured default. */
+export function resolveAccountId(
+  settings: Pick<Settings, "defaultAccountId">,
+  accountId: string | undefined,
+): string {
+  const id = accountId ?? settings.defaultAccountId;
+  if (!id) {
+    throw new SettingsError(
+      `No Cloudflare account id: set \`accountId\` on the resource, or \`pulumi config set ${CONFIG_KEYS.accountId} <id>\`, ` +
+        `or the ${ENV_VARS.accountId} environment variable.`,
+    );
+  }
+  return id;
+}
+
+function keyCredentials(apiKey: string, email: string | undefined): Credentials {
+  if (!email) {
+    throw new SettingsError(
+      `A Cloudflare global API key needs the account's email too: set ${CONFIG_KEYS.email} or ${ENV_VARS.email}, ` +
+        `or use an API token instead (${CONFIG_KEYS.apiToken} / ${ENV_VARS.apiToken}).`,
+    );
+  }
+  return { email, apiKey };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}

@@ -1,0 +1,117 @@
+/**
+ * BucketOwnershipValidation: the certificate-validation pattern. It proves ownership of a bucket that a
+ * BucketOwnership registered, with a challenge read from the bucket in the same program, so one
+ * `pulumi up` registers, reads and validates. Its delete removes nothing on Cloudflare: the
+ * registration belongs to the BucketOwnership.
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { checkWith, isUnknown, stripUndefined } from "../check";
+import { accountIdFor, configureProvider, contextFor } from "../context";
+import { logLine } from "../log";
+import { PartialFailure } from "../partial-failure";
+import { findByDestination, freshOwnershipList, sharedOwnershipList } from "./lookup";
+import {
+  bucketOwnershipValidationInputs,
+  bucketOwnershipValidationState,
+  readState,
+  type BucketOwnershipValidationInputs,
+  type BucketOwnershipValidationState,
+} from "./schemas";
+import { DEFAULT_VALIDATION_TIMEOUT_SECONDS, validateAndWait } from "./validate";
+
+async function validate(
+  state: BucketOwnershipValidationState,
+  inputs: BucketOwnershipValidationInputs,
+): Promise<BucketOwnershipValidationState> {
+  const { client } = contextFor(state.accountId);
+  const outcome = await validateAndWait(
+    client,
+    state.accountId,
+    state.destinationConf,
+    inputs.ownershipChallenge,
+    inputs.validationTimeoutSeconds ?? DEFAULT_VALIDATION_TIMEOUT_SECONDS,
+  );
+  const outputs = stripUndefined({
+    ...state,
+    status: outcome.ownership.status,
+    validated: outcome.ownership.validated,
+  });
+  if (!outcome.ok) throw new PartialFailure(state.ownershipId, outputs, outcome.reason);
+  return outputs;
+}
+
+export const bucketOwnershipValidationProvider: dynamic.ResourceProvider = {
+  async configure(request) {
+    configureProvider(request.config);
+  },
+
+  async check(_olds, news) {
+    return checkWith(bucketOwnershipValidationInputs, news);
+  },
+
+  async diff(_id, olds, news) {
+    const old = readState(bucketOwnershipValidationState, olds, "BucketOwnershipValidation");
+    const replaces: string[] = [];
+    if (isUnknown(news.destinationConf) || news.destinationConf !== old.destinationConf)
+      replaces.push("destinationConf");
+    if (isUnknown(news.accountId) || accountIdFor(news.accountId) !== old.accountId)
+      replaces.push("accountId");
+    const changed =
+      replaces.length > 0 ||
+      news.ownershipChallenge !== old.ownershipChallenge ||
+      news.validationTimeoutSeconds !== old.validationTimeoutSeconds ||
+      old.status !== "success";
+    return { changes: changed, replaces };
+  },
+
+  async create(news) {
+    const inputs = bucketOwnershipValidationInputs.parse(news);
+    const { client, accountId } = contextFor(inputs.accountId);
+    const ownership = findByDestination(await freshOwnershipList(client, accountId), inputs.destinationConf);
+    if (!ownership) {
+      throw new Error(
+        `validate bucket ${inputs.destinationConf} in account ${accountId}: the bucket is not registered. ` +
+          "Declare a BucketOwnership for it and pass its `destinationConf` output to this resource, so the " +
+          "registration happens first.",
+      );
+    }
+    const state: BucketOwnershipValidationState = stripUndefined({
+      ownershipId: ownership.id,
+      accountId,
+      destinationConf: inputs.destinationConf,
+      status: ownership.status,
+      validated: ownership.validated,
+      ownershipChallenge: inputs.ownershipChallenge,
+      validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+    });
+    return { id: ownership.id, outs: await validate(state, inputs) };
+  },
+
+  async update(_id, olds, news) {
+    const old = readState(bucketOwnershipValidationState, olds, "BucketOwnershipValidation");
+    const inputs = bucketOwnershipValidationInputs.parse(news);
+    const state = stripUndefined({
+      ...old,
+      ownershipChallenge: inputs.ownershipChallenge,
+      validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+    });
+    const mustValidate = inputs.ownershipChallenge !== old.ownershipChallenge || old.status !== "success";
+    return { outs: mustValidate ? await validate(state, inputs) : state };
+  },
+
+  async read(id, props) {
+    const old = readState(bucketOwnershipValidationState, props, "BucketOwnershipValidation");
+    const { client } = contextFor(old.accountId);
+    const current = (await sharedOwnershipList(client, old.accountId)).find((o) => o.id === id);
+    if (!current) return {}; // the registration is gone, and with it this validation
+    const { validated: _stale, ...rest } = old;
+    return { id, props: stripUndefined({ ...rest, status: current.status, validated: current.validated }) };
+  },
+
+  async delete(_id, props) {
+    const old = readState(bucketOwnershipValidationState, props, "BucketOwnershipValidation");
+    logLine(
+      `validation of ${old.destinationConf} removed from state; the registration stays with its BucketOwnership`,
+    );
+  },
+};

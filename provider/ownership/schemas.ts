@@ -1,0 +1,64 @@
+/** Inputs and stored outputs of the two ownership resources. */
+import { z } from "zod";
+import {
+  accountIdInput,
+  booleanInput,
+  destinationConfInput,
+  ownershipChallengeInput,
+  timeoutSecondsInput,
+} from "../check";
+
+export const bucketOwnershipInputs = z.object({
+  destinationConf: destinationConfInput,
+  accountId: accountIdInput.optional(),
+  ownershipChallenge: ownershipChallengeInput.optional(),
+  adopt: booleanInput().optional(),
+  validationTimeoutSeconds: timeoutSecondsInput.optional(),
+});
+export type BucketOwnershipInputs = z.infer<typeof bucketOwnershipInputs>;
+
+export const bucketOwnershipValidationInputs = z.object({
+  destinationConf: destinationConfInput,
+  ownershipChallenge: ownershipChallengeInput,
+  accountId: accountIdInput.optional(),
+  validationTimeoutSeconds: timeoutSecondsInput.optional(),
+});
+export type BucketOwnershipValidationInputs = z.infer<typeof bucketOwnershipValidationInputs>;
+
+/** What a BucketOwnership keeps in state: everything later calls need, inputs included. */
+export const bucketOwnershipState = z.object({
+  accountId: z.string(),
+  destinationConf: z.string(),
+  filename: z.string(),
+  status: z.string(),
+  submitted: z.string().optional(),
+  validated: z.string().optional(),
+  ownershipChallenge: z.string().optional(),
+  adopt: z.boolean().optional(),
+  validationTimeoutSeconds: z.number().optional(),
+});
+export type BucketOwnershipState = z.infer<typeof bucketOwnershipState>;
+
+export const bucketOwnershipValidationState = z.object({
+  ownershipId: z.string(),
+  accountId: z.string(),
+  destinationConf: z.string(),
+  status: z.string(),
+  validated: z.string().optional(),
+  ownershipChallenge: z.string(),
+  validationTimeoutSeconds: z.number().optional(),
+});
+export type BucketOwnershipValidationState = z.infer<typeof bucketOwnershipValidationState>;
+
+/** Reads stored outputs; state written by this provider always parses, so a failure is a real bug. */
+export function readState<T>(schema: z.ZodType<T>, props: unknown, resource: string): T {
+  const parsed = schema.safeParse(props);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${resource}: its state is not what this provider wrote (${issue.path.join(".")}: ${issue.message}). ` +
+        "If the package was upgraded, run `pulumi up` with the new version before `destroy`.",
+    );
+  }
+  return parsed.data;
+}
