@@ -4,6 +4,7 @@
  * state, and pick their implementation from {@link providers}.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { packetCaptureProvider } from "./capture/packet-capture";
 import { bucketOwnershipProvider } from "./ownership/bucket-ownership";
 import { bucketOwnershipValidationProvider } from "./ownership/bucket-ownership-validation";
 
@@ -22,6 +23,7 @@ export {
 export const providers = {
   BucketOwnership: bucketOwnershipProvider,
   BucketOwnershipValidation: bucketOwnershipValidationProvider,
+  PacketCapture: packetCaptureProvider,
 } satisfies Record<string, dynamic.ResourceProvider>;
 
 export type ResourceKind = keyof typeof providers;

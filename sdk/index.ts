@@ -3,7 +3,20 @@
  */
 export { BucketOwnership, type BucketOwnershipArgs } from "./bucket-ownership";
 export { BucketOwnershipValidation, type BucketOwnershipValidationArgs } from "./bucket-ownership-validation";
-export { getBucketOwnerships, getBucketOwnershipsOutput, type AccountArgs } from "./functions";
+export { PacketCapture, type PacketCaptureArgs, type PacketCaptureFilterArgs } from "./packet-capture";
+export {
+  getBucketOwnerships,
+  getBucketOwnershipsOutput,
+  getPacketCaptures,
+  getPacketCapturesOutput,
+  getPacketCapture,
+  getPacketCaptureOutput,
+  downloadPacketCapture,
+  type AccountArgs,
+  type GetPacketCaptureArgs,
+  type DownloadPacketCaptureArgs,
+} from "./functions";
+export type { DownloadProgress, DownloadResult } from "../provider/api/download";
 export type {
   BucketOwnership as BucketOwnershipInfo,
   Capture,

@@ -9,11 +9,11 @@ import { checkWith, isUnknown, stripUndefined } from "../check";
 import { accountIdFor, configureProvider, contextFor } from "../context";
 import { logLine } from "../log";
 import { PartialFailure } from "../partial-failure";
+import { readState } from "../state";
 import { findByDestination, freshOwnershipList, sharedOwnershipList } from "./lookup";
 import {
   bucketOwnershipValidationInputs,
   bucketOwnershipValidationState,
-  readState,
   type BucketOwnershipValidationInputs,
   type BucketOwnershipValidationState,
 } from "./schemas";

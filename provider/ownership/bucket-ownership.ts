@@ -15,11 +15,11 @@ import { checkWith, isUnknown, stripUndefined } from "../check";
 import { accountIdFor, configureProvider, contextFor } from "../context";
 import { logLine } from "../log";
 import { PartialFailure } from "../partial-failure";
+import { readState } from "../state";
 import { findByDestination, forgetOwnerships, freshOwnershipList, sharedOwnershipList } from "./lookup";
 import {
   bucketOwnershipInputs,
   bucketOwnershipState,
-  readState,
   type BucketOwnershipInputs,
   type BucketOwnershipState,
 } from "./schemas";

@@ -1,0 +1,249 @@
+/**
+ * PacketCapture: a capture request as a resource. Captures cannot be edited, so any change to what is
+ * captured replaces the capture — a full one delete-before-replace, since only one full capture may be
+ * active and the old one must be stopped first. `stopped: true` is the declared state "stopped": an
+ * update that calls stop. Deleting stops an active full capture; otherwise there is nothing to call (the
+ * API keeps capture history).
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { PcapClient } from "../api/client";
+import { PcapApiError } from "../api/errors";
+import { isCaptureActive, isCaptureDone, type Capture, type CaptureRequest } from "../api/types";
+import { checkWith, isUnknown, stripUndefined } from "../check";
+import { accountIdFor, configureProvider, contextFor } from "../context";
+import { logLine } from "../log";
+import { PartialFailure } from "../partial-failure";
+import { pollUntil } from "../wait";
+import { createCaptureOnce, sameFilter } from "./create";
+import { readState } from "../state";
+import {
+  CAPTURE_DEFINING_INPUTS,
+  packetCaptureInputs,
+  packetCaptureState,
+  type PacketCaptureInputs,
+  type PacketCaptureState,
+} from "./schemas";
+
+/** Beyond the capture's own time limit: queueing, conversion, and the one-per-minute wait. */
+const DEFAULT_EXTRA_SECONDS = 600;
+
+function parseInputs(news: Record<string, unknown>): PacketCaptureInputs {
+  // Inputs reaching create/update have passed check; the offset window was judged there.
+  return packetCaptureInputs(news.offsetTime).parse(news) as PacketCaptureInputs;
+}
+
+function toRequest(inputs: PacketCaptureInputs): CaptureRequest {
+  if (inputs.type === "simple") {
+    return stripUndefined({
+      type: "simple" as const,
+      system: inputs.system,
+      timeLimit: inputs.timeLimit,
+      packetLimit: inputs.packetLimit!,
+      filter: inputs.filter,
+      offsetTime: inputs.offsetTime,
+    });
+  }
+  return stripUndefined({
+    type: "full" as const,
+    system: inputs.system,
+    timeLimit: inputs.timeLimit,
+    coloName: inputs.coloName!,
+    destinationConf: inputs.destinationConf!,
+    byteLimit: inputs.byteLimit,
+    packetLimit: inputs.packetLimit,
+    filter: inputs.filter,
+  });
+}
+
+function completionTimeoutSeconds(
+  inputs: Pick<PacketCaptureInputs, "completionTimeoutSeconds" | "timeLimit">,
+): number {
+  return inputs.completionTimeoutSeconds ?? inputs.timeLimit + DEFAULT_EXTRA_SECONDS;
+}
+
+function outputsOf(capture: Capture, accountId: string, inputs: PacketCaptureInputs): PacketCaptureState {
+  const { accountId: _given, ...declared } = inputs;
+  return stripUndefined({
+    ...declared,
+    accountId,
+    status: capture.status,
+    submitted: capture.submitted,
+    packetsCaptured: capture.packetsCaptured,
+    stopRequested: capture.stopRequested,
+    errorMessage: capture.errorMessage,
+  });
+}
+
+/** The state with what the API reports now. */
+function withReported(state: PacketCaptureState, capture: Capture): PacketCaptureState {
+  const { packetsCaptured: _p, stopRequested: _s, errorMessage: _e, ...rest } = state;
+  return stripUndefined({
+    ...rest,
+    status: capture.status,
+    submitted: capture.submitted ?? state.submitted,
+    packetsCaptured: capture.packetsCaptured,
+    stopRequested: capture.stopRequested,
+    errorMessage: capture.errorMessage,
+  });
+}
+
+async function waitForCompletion(
+  client: PcapClient,
+  id: string,
+  state: PacketCaptureState,
+): Promise<PacketCaptureState> {
+  const reported: Capture = stripUndefined({
+    id,
+    status: state.status,
+    submitted: state.submitted,
+    packetsCaptured: state.packetsCaptured,
+    stopRequested: state.stopRequested,
+    errorMessage: state.errorMessage,
+  });
+  const result = await pollUntil<Capture>(reported, {
+    what: `${state.type} capture ${id} to complete`,
+    poll: () => client.getCapture(state.accountId, id),
+    isDone: (c) => isCaptureDone(c.status),
+    describe: (c) => `${c.status}${c.packetsCaptured !== undefined ? `, ${c.packetsCaptured} packets` : ""}`,
+    timeoutSeconds: completionTimeoutSeconds(state),
+  });
+  const done = withReported(state, result.value);
+  if (!result.done) {
+    throw new PartialFailure(
+      id,
+      done,
+      `wait for ${state.type} capture ${id} in account ${state.accountId}: still "${result.value.status}" after ` +
+        `${result.waitedSeconds} s. Run \`pulumi up\` again to keep waiting, or raise completionTimeoutSeconds.`,
+    );
+  }
+  if (done.status === "failed") {
+    throw new PartialFailure(
+      id,
+      done,
+      `${state.type} capture ${id} in account ${state.accountId} failed: ${done.errorMessage ?? "Cloudflare gave no reason"}. ` +
+        "Fix the cause (for a full capture, the bucket's access and validation; for any capture, a filter that " +
+        "matches traffic), then run `pulumi up` again to replace it.",
+    );
+  }
+  return done;
+}
+
+/** Stops a full capture that is still collecting. One that already finished needs no stop. */
+async function stopIfActive(
+  client: PcapClient,
+  id: string,
+  state: PacketCaptureState,
+): Promise<PacketCaptureState> {
+  const current = await client.getCapture(state.accountId, id);
+  if (!isCaptureActive(current.status) || current.stopRequested) return withReported(state, current);
+  try {
+    await client.stopCapture(state.accountId, id);
+  } catch (err) {
+    // Finished between the get and the stop: nothing left to stop.
+    if (!(err instanceof PcapApiError && err.status === 400)) throw err;
+  }
+  logLine(`stopped full capture ${id}`);
+  return withReported(state, await client.getCapture(state.accountId, id));
+}
+
+function changed(a: unknown, b: unknown): boolean {
+  if (isUnknown(a)) return true;
+  if (typeof a === "object" || typeof b === "object") {
+    return !sameFilter(a as PacketCaptureInputs["filter"], b as PacketCaptureInputs["filter"]);
+  }
+  return a !== b;
+}
+
+export const packetCaptureProvider: dynamic.ResourceProvider = {
+  async configure(request) {
+    configureProvider(request.config);
+  },
+
+  async check(olds, news) {
+    return checkWith(packetCaptureInputs(olds?.offsetTime), news);
+  },
+
+  async diff(_id, olds, news) {
+    const old = readState(packetCaptureState, olds, "PacketCapture");
+    const replaces: string[] = CAPTURE_DEFINING_INPUTS.filter((key) => changed(news[key], old[key]));
+    if (isUnknown(news.accountId) || accountIdFor(news.accountId as string | undefined) !== old.accountId) {
+      replaces.push("accountId");
+    }
+    if (old.stopped && !news.stopped) replaces.push("stopped"); // a stopped capture cannot resume
+    // A capture that failed while its completion was declared: the declared state is a new attempt.
+    if (news.waitForCompletion && old.status === "failed") replaces.push("status");
+    const changes =
+      replaces.length > 0 ||
+      Boolean(news.stopped) !== Boolean(old.stopped) ||
+      news.waitForCompletion !== old.waitForCompletion ||
+      news.completionTimeoutSeconds !== old.completionTimeoutSeconds ||
+      // A wait that timed out in an earlier run is unfinished work.
+      (news.waitForCompletion === true && !isCaptureDone(old.status) && !news.stopped);
+    return {
+      changes,
+      replaces,
+      // Only one full capture may be active: the old one must be stopped before the new one starts.
+      deleteBeforeReplace: replaces.length > 0 && (old.type === "full" || news.type === "full"),
+    };
+  },
+
+  async create(news) {
+    const inputs = parseInputs(news);
+    const { client, accountId } = contextFor(inputs.accountId);
+    const capture = await createCaptureOnce(
+      client,
+      accountId,
+      toRequest(inputs),
+      completionTimeoutSeconds(inputs) * 1000,
+    );
+    let state = outputsOf(capture, accountId, inputs);
+    try {
+      if (inputs.stopped) state = await stopIfActive(client, capture.id, state);
+      if (inputs.waitForCompletion) state = await waitForCompletion(client, capture.id, state);
+    } catch (err) {
+      if (err instanceof PartialFailure) throw err;
+      // The capture exists: keep it in state whatever went wrong after creating it.
+      throw new PartialFailure(capture.id, state, (err as Error).message);
+    }
+    return { id: capture.id, outs: state };
+  },
+
+  async update(id, olds, news) {
+    const old = readState(packetCaptureState, olds, "PacketCapture");
+    const inputs = parseInputs(news);
+    const { client } = contextFor(old.accountId);
+    let state: PacketCaptureState = stripUndefined({
+      ...old,
+      waitForCompletion: inputs.waitForCompletion,
+      completionTimeoutSeconds: inputs.completionTimeoutSeconds,
+      stopped: inputs.stopped,
+    });
+    if (inputs.stopped && !old.stopped) state = await stopIfActive(client, id, state);
+    if (inputs.waitForCompletion && !inputs.stopped && !isCaptureDone(state.status)) {
+      state = await waitForCompletion(client, id, state);
+    }
+    return { outs: state };
+  },
+
+  async read(id, props) {
+    const old = readState(packetCaptureState, props, "PacketCapture");
+    const { client } = contextFor(old.accountId);
+    try {
+      return { id, props: withReported(old, await client.getCapture(old.accountId, id)) };
+    } catch (err) {
+      if (err instanceof PcapApiError && err.status === 404) return {}; // gone: drop it from state
+      throw err;
+    }
+  },
+
+  async delete(id, props) {
+    const old = readState(packetCaptureState, props, "PacketCapture");
+    if (old.type !== "full") return; // simple captures end by themselves; the API keeps their history
+    const { client } = contextFor(old.accountId);
+    try {
+      await stopIfActive(client, id, old);
+    } catch (err) {
+      if (!(err instanceof PcapApiError && err.status === 404)) throw err;
+    }
+  },
+};
