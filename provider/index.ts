@@ -7,6 +7,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { packetCaptureProvider } from "./capture/packet-capture";
 import { bucketOwnershipProvider } from "./ownership/bucket-ownership";
 import { bucketOwnershipValidationProvider } from "./ownership/bucket-ownership-validation";
+import { dispatchTo } from "./dispatch";
 
 export * from "./api";
 export {
@@ -27,3 +28,15 @@ export const providers = {
 } satisfies Record<string, dynamic.ResourceProvider>;
 
 export type ResourceKind = keyof typeof providers;
+
+/** Called by the resource shims with the arguments the plugin passed (see provider/dispatch.ts). */
+export function dispatch(kind: ResourceKind, updateOrDelete: boolean, args: unknown[]): Promise<unknown> {
+  const provider: dynamic.ResourceProvider | undefined = providers[kind];
+  if (!provider) {
+    throw new Error(
+      `this version of pulumi-cloudflare-pcap has no resource kind "${kind}": the state was written by another version. ` +
+        "Install the version that created it, or run `pulumi up` with this one before `destroy`.",
+    );
+  }
+  return dispatchTo(provider, updateOrDelete, args);
+}

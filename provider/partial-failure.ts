@@ -1,11 +1,13 @@
 /**
  * An error that tells the engine the resource exists despite the failure: the dynamic-provider plugin
- * reads `id` and `properties` off the thrown error and the engine keeps the resource in state with those
- * outputs, so the next `up` continues with an update instead of orphaning what was created.
+ * reads `id`, `properties` and `reasons` off the thrown error, and the engine keeps the resource in state
+ * with those properties as its outputs, so the next `up` continues with an update instead of orphaning
+ * what was created. The engine shows `reasons` (not the message) and forces the update only when
+ * `reasons` is non-empty.
  */
 export class PartialFailure extends Error {
   readonly id: string;
-  readonly properties: Record<string, unknown>;
+  properties: Record<string, unknown>;
   readonly reasons: string[];
 
   constructor(id: string, properties: Record<string, unknown>, reason: string) {
@@ -14,5 +16,21 @@ export class PartialFailure extends Error {
     this.id = id;
     this.properties = properties;
     this.reasons = [reason];
+  }
+}
+
+/**
+ * Runs a create or update so that a partial failure carries the serialized provider: the plugin adds
+ * `__provider` to successful outputs itself, but stores a partial failure's properties as they are, and
+ * without it the resource could not be read or deleted later.
+ */
+export async function keepingProvider<T>(news: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof PartialFailure && news.__provider !== undefined) {
+      err.properties = { ...err.properties, __provider: news.__provider };
+    }
+    throw err;
   }
 }

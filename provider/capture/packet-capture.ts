@@ -12,7 +12,7 @@ import { isCaptureActive, isCaptureDone, type Capture, type CaptureRequest } fro
 import { checkWith, isUnknown, stripUndefined } from "../check";
 import { accountIdFor, configureProvider, contextFor } from "../context";
 import { logLine } from "../log";
-import { PartialFailure } from "../partial-failure";
+import { PartialFailure, keepingProvider } from "../partial-failure";
 import { pollUntil } from "../wait";
 import { createCaptureOnce, sameFilter } from "./create";
 import { readState } from "../state";
@@ -188,41 +188,45 @@ export const packetCaptureProvider: dynamic.ResourceProvider = {
   },
 
   async create(news) {
-    const inputs = parseInputs(news);
-    const { client, accountId } = contextFor(inputs.accountId);
-    const capture = await createCaptureOnce(
-      client,
-      accountId,
-      toRequest(inputs),
-      completionTimeoutSeconds(inputs) * 1000,
-    );
-    let state = outputsOf(capture, accountId, inputs);
-    try {
-      if (inputs.stopped) state = await stopIfActive(client, capture.id, state);
-      if (inputs.waitForCompletion) state = await waitForCompletion(client, capture.id, state);
-    } catch (err) {
-      if (err instanceof PartialFailure) throw err;
-      // The capture exists: keep it in state whatever went wrong after creating it.
-      throw new PartialFailure(capture.id, state, (err as Error).message);
-    }
-    return { id: capture.id, outs: state };
+    return keepingProvider(news, async () => {
+      const inputs = parseInputs(news);
+      const { client, accountId } = contextFor(inputs.accountId);
+      const capture = await createCaptureOnce(
+        client,
+        accountId,
+        toRequest(inputs),
+        completionTimeoutSeconds(inputs) * 1000,
+      );
+      let state = outputsOf(capture, accountId, inputs);
+      try {
+        if (inputs.stopped) state = await stopIfActive(client, capture.id, state);
+        if (inputs.waitForCompletion) state = await waitForCompletion(client, capture.id, state);
+      } catch (err) {
+        if (err instanceof PartialFailure) throw err;
+        // The capture exists: keep it in state whatever went wrong after creating it.
+        throw new PartialFailure(capture.id, state, (err as Error).message);
+      }
+      return { id: capture.id, outs: state };
+    });
   },
 
   async update(id, olds, news) {
-    const old = readState(packetCaptureState, olds, "PacketCapture");
-    const inputs = parseInputs(news);
-    const { client } = contextFor(old.accountId);
-    let state: PacketCaptureState = stripUndefined({
-      ...old,
-      waitForCompletion: inputs.waitForCompletion,
-      completionTimeoutSeconds: inputs.completionTimeoutSeconds,
-      stopped: inputs.stopped,
+    return keepingProvider(news, async () => {
+      const old = readState(packetCaptureState, olds, "PacketCapture");
+      const inputs = parseInputs(news);
+      const { client } = contextFor(old.accountId);
+      let state: PacketCaptureState = stripUndefined({
+        ...old,
+        waitForCompletion: inputs.waitForCompletion,
+        completionTimeoutSeconds: inputs.completionTimeoutSeconds,
+        stopped: inputs.stopped,
+      });
+      if (inputs.stopped && !old.stopped) state = await stopIfActive(client, id, state);
+      if (inputs.waitForCompletion && !inputs.stopped && !isCaptureDone(state.status)) {
+        state = await waitForCompletion(client, id, state);
+      }
+      return { outs: state };
     });
-    if (inputs.stopped && !old.stopped) state = await stopIfActive(client, id, state);
-    if (inputs.waitForCompletion && !inputs.stopped && !isCaptureDone(state.status)) {
-      state = await waitForCompletion(client, id, state);
-    }
-    return { outs: state };
   },
 
   async read(id, props) {

@@ -8,7 +8,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { checkWith, isUnknown, stripUndefined } from "../check";
 import { accountIdFor, configureProvider, contextFor } from "../context";
 import { logLine } from "../log";
-import { PartialFailure } from "../partial-failure";
+import { PartialFailure, keepingProvider } from "../partial-failure";
 import { readState } from "../state";
 import { findByDestination, freshOwnershipList, sharedOwnershipList } from "./lookup";
 import {
@@ -65,38 +65,45 @@ export const bucketOwnershipValidationProvider: dynamic.ResourceProvider = {
   },
 
   async create(news) {
-    const inputs = bucketOwnershipValidationInputs.parse(news);
-    const { client, accountId } = contextFor(inputs.accountId);
-    const ownership = findByDestination(await freshOwnershipList(client, accountId), inputs.destinationConf);
-    if (!ownership) {
-      throw new Error(
-        `validate bucket ${inputs.destinationConf} in account ${accountId}: the bucket is not registered. ` +
-          "Declare a BucketOwnership for it and pass its `destinationConf` output to this resource, so the " +
-          "registration happens first.",
+    return keepingProvider(news, async () => {
+      const inputs = bucketOwnershipValidationInputs.parse(news);
+      const { client, accountId } = contextFor(inputs.accountId);
+      const ownership = findByDestination(
+        await freshOwnershipList(client, accountId),
+        inputs.destinationConf,
       );
-    }
-    const state: BucketOwnershipValidationState = stripUndefined({
-      ownershipId: ownership.id,
-      accountId,
-      destinationConf: inputs.destinationConf,
-      status: ownership.status,
-      validated: ownership.validated,
-      ownershipChallenge: inputs.ownershipChallenge,
-      validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+      if (!ownership) {
+        throw new Error(
+          `validate bucket ${inputs.destinationConf} in account ${accountId}: the bucket is not registered. ` +
+            "Declare a BucketOwnership for it and pass its `destinationConf` output to this resource, so the " +
+            "registration happens first.",
+        );
+      }
+      const state: BucketOwnershipValidationState = stripUndefined({
+        ownershipId: ownership.id,
+        accountId,
+        destinationConf: inputs.destinationConf,
+        status: ownership.status,
+        validated: ownership.validated,
+        ownershipChallenge: inputs.ownershipChallenge,
+        validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+      });
+      return { id: ownership.id, outs: await validate(state, inputs) };
     });
-    return { id: ownership.id, outs: await validate(state, inputs) };
   },
 
   async update(_id, olds, news) {
-    const old = readState(bucketOwnershipValidationState, olds, "BucketOwnershipValidation");
-    const inputs = bucketOwnershipValidationInputs.parse(news);
-    const state = stripUndefined({
-      ...old,
-      ownershipChallenge: inputs.ownershipChallenge,
-      validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+    return keepingProvider(news, async () => {
+      const old = readState(bucketOwnershipValidationState, olds, "BucketOwnershipValidation");
+      const inputs = bucketOwnershipValidationInputs.parse(news);
+      const state = stripUndefined({
+        ...old,
+        ownershipChallenge: inputs.ownershipChallenge,
+        validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+      });
+      const mustValidate = inputs.ownershipChallenge !== old.ownershipChallenge || old.status !== "success";
+      return { outs: mustValidate ? await validate(state, inputs) : state };
     });
-    const mustValidate = inputs.ownershipChallenge !== old.ownershipChallenge || old.status !== "success";
-    return { outs: mustValidate ? await validate(state, inputs) : state };
   },
 
   async read(id, props) {

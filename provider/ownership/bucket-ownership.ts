@@ -14,7 +14,7 @@ import type { BucketOwnership } from "../api/types";
 import { checkWith, isUnknown, stripUndefined } from "../check";
 import { accountIdFor, configureProvider, contextFor } from "../context";
 import { logLine } from "../log";
-import { PartialFailure } from "../partial-failure";
+import { PartialFailure, keepingProvider } from "../partial-failure";
 import { readState } from "../state";
 import { findByDestination, forgetOwnerships, freshOwnershipList, sharedOwnershipList } from "./lookup";
 import {
@@ -154,28 +154,32 @@ export const bucketOwnershipProvider: dynamic.ResourceProvider = {
   },
 
   async create(news) {
-    const inputs = bucketOwnershipInputs.parse(news);
-    const { client, accountId } = contextFor(inputs.accountId);
-    const ownership = await register(client, accountId, inputs);
-    const outputs = outputsOf(ownership, accountId, inputs);
-    return {
-      id: ownership.id,
-      outs: await validateIfDeclared(client, ownership.id, outputs, ownership.status !== "success"),
-    };
+    return keepingProvider(news, async () => {
+      const inputs = bucketOwnershipInputs.parse(news);
+      const { client, accountId } = contextFor(inputs.accountId);
+      const ownership = await register(client, accountId, inputs);
+      const outputs = outputsOf(ownership, accountId, inputs);
+      return {
+        id: ownership.id,
+        outs: await validateIfDeclared(client, ownership.id, outputs, ownership.status !== "success"),
+      };
+    });
   },
 
   async update(id, olds, news) {
-    const old = readState(bucketOwnershipState, olds, "BucketOwnership");
-    const inputs = bucketOwnershipInputs.parse(news);
-    const { client } = contextFor(old.accountId);
-    const outputs: BucketOwnershipState = stripUndefined({
-      ...old,
-      ownershipChallenge: inputs.ownershipChallenge,
-      adopt: inputs.adopt,
-      validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+    return keepingProvider(news, async () => {
+      const old = readState(bucketOwnershipState, olds, "BucketOwnership");
+      const inputs = bucketOwnershipInputs.parse(news);
+      const { client } = contextFor(old.accountId);
+      const outputs: BucketOwnershipState = stripUndefined({
+        ...old,
+        ownershipChallenge: inputs.ownershipChallenge,
+        adopt: inputs.adopt,
+        validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+      });
+      const mustValidate = inputs.ownershipChallenge !== old.ownershipChallenge || old.status !== "success";
+      return { outs: await validateIfDeclared(client, id, outputs, mustValidate) };
     });
-    const mustValidate = inputs.ownershipChallenge !== old.ownershipChallenge || old.status !== "success";
-    return { outs: await validateIfDeclared(client, id, outputs, mustValidate) };
   },
 
   async read(id, props) {

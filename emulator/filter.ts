@@ -1,0 +1,16 @@
+/**
+ * The wire filter (as stored and echoed) to the domain filter the pcap synthesizer reads. A local copy
+ * of the mapping because the emulator may import only types from provider/api/wire.
+ */
+import type { CaptureFilter } from "../provider/api/types";
+import type { WireFilter } from "../provider/api/wire";
+
+export function domainFilter(filter: WireFilter): CaptureFilter | undefined {
+  const domain: CaptureFilter = {};
+  if (filter.source_address !== undefined) domain.sourceAddress = filter.source_address;
+  if (filter.destination_address !== undefined) domain.destinationAddress = filter.destination_address;
+  if (filter.protocol !== undefined) domain.protocol = filter.protocol;
+  if (filter.source_port !== undefined) domain.sourcePort = filter.source_port;
+  if (filter.destination_port !== undefined) domain.destinationPort = filter.destination_port;
+  return Object.keys(domain).length > 0 ? domain : undefined;
+}

@@ -1,0 +1,36 @@
+import type { CaptureFilter } from "../../provider/api/types";
+import { LIMITS, inRange, isIpv4 } from "../../provider/api/rules";
+
+export const TCP = 6;
+export const UDP = 17;
+export const ICMP = 1;
+
+/**
+ * False when no packet could ever satisfy the filter, so the emulator can fail a capture instead of
+ * synthesizing packets that lie about it: a port with a protocol that has no ports (only TCP and UDP
+ * do), or a value no packet header can hold (malformed address, port or protocol out of range).
+ */
+export function filterCanMatch(filter: CaptureFilter | undefined): boolean {
+  if (!filter) return true;
+  const { sourceAddress, destinationAddress, protocol, sourcePort, destinationPort } = filter;
+  for (const address of [sourceAddress, destinationAddress]) {
+    if (address !== undefined && !isIpv4(address)) return false;
+  }
+  if (protocol !== undefined && !inRange(protocol, LIMITS.protocol)) return false;
+  const ports = [sourcePort, destinationPort].filter((p): p is number => p !== undefined);
+  for (const port of ports) {
+    if (!inRange(port, LIMITS.port)) return false;
+  }
+  if (ports.length > 0 && protocol !== undefined && protocol !== TCP && protocol !== UDP) return false;
+  return true;
+}
+
+/** Dotted quad to an unsigned 32-bit number; callers have validated the text with `isIpv4`. */
+export function parseIpv4(text: string): number {
+  const [a, b, c, d] = text.split(".").map(Number);
+  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+}
+
+export function formatIpv4(value: number): string {
+  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join(".");
+}
