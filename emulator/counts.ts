@@ -16,6 +16,7 @@ export const ROUTE_KEYS = [
   "DELETE /pcaps/ownership/:id",
 ] as const;
 
+/** A route, as the request counters name it (e.g. `POST /pcaps`). */
 export type RouteKey = (typeof ROUTE_KEYS)[number];
 
 /** An HTTP status, or how a fault ended the exchange without one. */

@@ -11,6 +11,7 @@ export interface ErrorCodeInfo {
   when: string;
 }
 
+/** Every error code the emulator answers with: code, HTTP status, and when. */
 export const CODES = {
   // Cloudflare's own codes.
   rateLimited: {

@@ -38,6 +38,7 @@ export { CODES } from "./errors";
 export { ROUTE_KEYS, type RouteKey } from "./counts";
 export { parseRateLimit };
 
+/** A running emulator: where it listens, its credential, and controls for tests. */
 export interface EmulatorHandle {
   /** Base URL for clients: `http://<host>:<port>/client/v4`. */
   readonly url: string;
@@ -70,6 +71,7 @@ export interface EmulatorHandle {
   requestCounts(): Record<string, number>;
   /** Answers per HTTP status ("200", "429", ...), plus "reset" and "dropped". */
   statusCounts(): Record<string, number>;
+  /** Zeroes the request and status counters. */
   resetCounts(): void;
   /** Captures as GET /pcaps would answer now (default account), newest first. */
   captures(accountId?: string): WireCapture[];
@@ -90,6 +92,10 @@ export interface EmulatorHandle {
 /** How often conversions are finished without requests, in real ms (files appear without polling). */
 const SWEEP_INTERVAL_MS = 250;
 
+/**
+ * Starts the emulator on loopback (port 0 = a free port) and resolves once it listens. Call `close()` when
+ * done: it stops every timer and removes a data directory it created.
+ */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   resolveOptions(options); // fail on bad options before touching the disk
   const ownsDataDir = options.dataDir === undefined;

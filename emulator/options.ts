@@ -16,6 +16,7 @@ export interface CredentialGrant {
   accounts: string[];
 }
 
+/** A request budget: at most `requests` in a window of `seconds`. */
 export interface RateLimit {
   requests: number;
   seconds: number;
@@ -48,6 +49,7 @@ export interface RequestLogEntry {
   error?: string;
 }
 
+/** Options of {@link startEmulator}; every one optional (see emulator/README.md). */
 export interface EmulatorOptions {
   /** TCP port; 0 (default) picks a free one. */
   port?: number;

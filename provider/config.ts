@@ -8,9 +8,11 @@ import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitBudget } from "./api/
 
 /** Read access to stack config, as `configure()` receives it (`<namespace>:<key>` names). */
 export interface ConfigSource {
+  /** The value of a `<namespace>:<key>` config key, or undefined. */
   get(key: string): string | undefined;
 }
 
+/** Everything the provider needs to reach the API, resolved from config and environment. */
 export interface Settings {
   credentials: Credentials;
   baseUrl: string;
@@ -19,6 +21,7 @@ export interface Settings {
   rateLimit: RateLimitBudget;
 }
 
+/** The stack config keys the provider reads (the official Cloudflare provider's, plus this package's). */
 export const CONFIG_KEYS = {
   apiToken: "cloudflare:apiToken",
   apiKey: "cloudflare:apiKey",
@@ -28,6 +31,7 @@ export const CONFIG_KEYS = {
   rateLimit: "cloudflare-pcap:rateLimit",
 } as const;
 
+/** The environment variables that fill in what stack config leaves out. */
 export const ENV_VARS = {
   apiToken: "CLOUDFLARE_API_TOKEN",
   apiKey: "CLOUDFLARE_API_KEY",
@@ -40,6 +44,10 @@ export const ENV_VARS = {
 /** Thrown when settings are missing or malformed; the message lists every way to supply them. */
 export class SettingsError extends Error {}
 
+/**
+ * Resolves the settings: stack config first, then environment variables. Throws a {@link SettingsError}
+ * naming every way to supply what is missing.
+ */
 export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.ProcessEnv): Settings {
   const read = (key: keyof typeof CONFIG_KEYS): string | undefined =>
     nonEmpty(config?.get(CONFIG_KEYS[key])) ?? nonEmpty(env[ENV_VARS[key]]);

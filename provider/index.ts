@@ -27,6 +27,7 @@ export const providers = {
   PacketCapture: packetCaptureProvider,
 } satisfies Record<string, dynamic.ResourceProvider>;
 
+/** The name of a resource kind, as the shims pass it. */
 export type ResourceKind = keyof typeof providers;
 
 /** Called by the resource shims with the arguments the plugin passed (see provider/dispatch.ts). */

@@ -39,6 +39,7 @@ export interface ClientLogEvent {
   message: string;
 }
 
+/** Options of a {@link PcapClient}. */
 export interface PcapClientOptions {
   credentials: Credentials;
   /** Default `https://api.cloudflare.com/client/v4`. */
@@ -47,6 +48,7 @@ export interface PcapClientOptions {
   rateLimit?: RateLimitBudget | string;
   retry?: RetryOptions;
   timeouts?: Timeouts;
+  /** Receives waits and retries worth showing a person; never a credential. */
   log?: (event: ClientLogEvent) => void;
 }
 
@@ -70,6 +72,10 @@ interface RequestSpec<T> {
   result: z.ZodType<T> | null;
 }
 
+/**
+ * The client of Cloudflare's PCAP API. One per credential is enough: it pools connections, and every
+ * client of the same credential in a process shares one rate limiter.
+ */
 export class PcapClient {
   private readonly transport: HttpTransport;
   private readonly limiter: RateLimiter;
@@ -100,6 +106,7 @@ export class PcapClient {
 
   // ---- captures ----
 
+  /** Requests a capture (`POST /pcaps`). Never resent after an ambiguous failure: see {@link PcapRequestMaybeAppliedError}. */
   async createCapture(accountId: string, request: CaptureRequest, options?: CallOptions): Promise<Capture> {
     return this.execute(
       {
@@ -128,6 +135,7 @@ export class PcapClient {
     );
   }
 
+  /** One capture with its current status (`GET /pcaps/{id}`). */
   async getCapture(accountId: string, captureId: string, options?: CallOptions): Promise<Capture> {
     return this.execute(
       {
@@ -208,6 +216,7 @@ export class PcapClient {
     );
   }
 
+  /** The account's registered buckets (`GET /pcaps/ownership`; the API has no get-by-id). */
   async listOwnerships(accountId: string, options?: CallOptions): Promise<BucketOwnership[]> {
     return this.execute(
       {
@@ -244,6 +253,7 @@ export class PcapClient {
     );
   }
 
+  /** Deletes a bucket registration (`DELETE /pcaps/ownership/{id}`). */
   async deleteOwnership(accountId: string, ownershipId: string, options?: CallOptions): Promise<void> {
     return this.execute(
       {

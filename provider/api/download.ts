@@ -13,17 +13,20 @@ import { pipeline } from "node:stream/promises";
 import { headerValue, type HttpAnswer } from "./http";
 import { PcapInspector } from "./pcap-inspector";
 
+/** How far a download has come. */
 export interface DownloadProgress {
   bytes: number;
   /** From `content-length`, when the API sent one. */
   totalBytes?: number;
 }
 
+/** Options of a download. */
 export interface DownloadOptions {
   /** Called as bytes arrive (at most every 64 KiB of progress), and once at the end. */
   onProgress?: (progress: DownloadProgress) => void;
 }
 
+/** What a finished download wrote: sizes checked while streaming. */
 export interface DownloadResult {
   bytes: number;
   packets: number;

@@ -47,10 +47,12 @@ export class PcapApiError extends PcapError {
     this.retryAfterSeconds = init.retryAfterSeconds;
   }
 
+  /** Every Cloudflare error code in the answer. */
   get codes(): number[] {
     return this.errors.map((e) => e.code);
   }
 
+  /** Whether the answer carries this Cloudflare error code. */
   hasCode(code: number): boolean {
     return this.errors.some((e) => e.code === code);
   }

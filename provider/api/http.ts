@@ -5,8 +5,10 @@
 import { Agent, request, type Dispatcher } from "undici";
 import { authHeaders, type Credentials } from "./credentials";
 
+/** Cloudflare's v4 API. */
 export const DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4";
 
+/** Per-request timeouts of the HTTP layer. */
 export interface Timeouts {
   /** TCP + TLS connect. Default 10 000 ms. */
   connectMs?: number;

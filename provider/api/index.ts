@@ -8,4 +8,12 @@ export { DEFAULT_BASE_URL, type Timeouts } from "./http";
 export { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitBudget } from "./rate-limiter";
 export type { DownloadOptions, DownloadProgress, DownloadResult } from "./download";
 export { PcapFormatError } from "./pcap-inspector";
-export { LIMITS, CAPTURE_SYSTEMS, CAPTURE_TYPES, DESTINATION_SCHEMES, parseDestination } from "./rules";
+export {
+  LIMITS,
+  CAPTURE_SYSTEMS,
+  CAPTURE_TYPES,
+  DESTINATION_SCHEMES,
+  parseDestination,
+  type Destination,
+  type Range,
+} from "./rules";

@@ -17,6 +17,7 @@ const MAGICS = new Map<number, "LE" | "BE">([
   [0xa1b23c4d, "BE"],
 ]);
 
+/** The body is not a well-formed pcap file (bad magic number, truncated, corrupt record). */
 export class PcapFormatError extends Error {}
 
 export class PcapInspector extends Transform {

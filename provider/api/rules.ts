@@ -3,14 +3,18 @@
  * validation both read them, so the two can never disagree about what Cloudflare accepts.
  */
 
+/** The values `system` accepts. */
 export const CAPTURE_SYSTEMS = ["magic-transit"] as const;
+/** The values `type` accepts. */
 export const CAPTURE_TYPES = ["simple", "full"] as const;
 
+/** An inclusive integer range. */
 export interface Range {
   min: number;
   max: number;
 }
 
+/** The numeric ranges of the capture request's fields. */
 export const LIMITS = {
   simpleTimeLimit: { min: 1, max: 300 },
   fullTimeLimit: { min: 1, max: 86400 },

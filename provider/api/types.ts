@@ -57,6 +57,7 @@ export interface FullCaptureRequest {
   filter?: CaptureFilter;
 }
 
+/** The body of a capture request: its `type` says which shape. */
 export type CaptureRequest = SimpleCaptureRequest | FullCaptureRequest;
 
 /** A capture as the API reports it. Only `id` and `status` are always present. */
