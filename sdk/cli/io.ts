@@ -1,0 +1,39 @@
+/**
+ * What every command gets from the outside world. `main.ts` wires it to `process`; tests pass strings
+ * collectors, an env of their own and a working directory, so the whole CLI runs in-process.
+ */
+
+export interface Writer {
+  write(text: string): unknown;
+}
+
+export interface CliIo {
+  stdout: Writer;
+  stderr: Writer;
+  /** Credentials and defaults come from here only (the same variables as the provider). */
+  env: NodeJS.ProcessEnv;
+  /** True when stderr is a terminal: progress is then one line redrawn in place. */
+  isTTY?: boolean;
+  /** Width of the terminal stdout writes to; tables shrink to fit it. Undefined: no limit. */
+  columns?: number;
+  /** Where relative output paths resolve; default `process.cwd()`. */
+  cwd?: string;
+  /** `emulator`: resolves when it should stop; default the first SIGINT or SIGTERM. */
+  untilShutdown?: () => Promise<unknown>;
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** The command line is wrong: reported with the usage line, exit 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The command whose usage line to show; undefined = the top-level one. */
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The command could not do its job for a reason a person can act on (capture failed, not ready): exit 1. */
+export class CommandError extends Error {}

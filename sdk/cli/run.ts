@@ -1,0 +1,75 @@
+/**
+ * The CLI as a function: argv and streams in, exit code out (0 done, 1 API or capture error, 2 usage),
+ * so tests run every command in-process. `main.ts` only wires it to `process`.
+ */
+import { PcapError, PcapFormatError } from "../../provider/api";
+import { SettingsError } from "../../provider/config";
+import { parseCommandLine, type Invocation } from "./args";
+import { download } from "./commands/download";
+import { emulator } from "./commands/emulator";
+import { list } from "./commands/list";
+import { CommandError, EXIT, UsageError, type CliIo, type Writer } from "./io";
+import { redact, secretsIn } from "./session";
+import { DOWNLOAD_USAGE, LIST_USAGE, MAIN_USAGE, PROGRAM, usageLine } from "./usage";
+
+export type { CliIo } from "./io";
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let invocation: Invocation;
+  try {
+    invocation = parseCommandLine(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    const usage =
+      error.command === "download" ? DOWNLOAD_USAGE : error.command === "list" ? LIST_USAGE : MAIN_USAGE;
+    const help = error.command ? `${PROGRAM} ${error.command} --help` : `${PROGRAM} --help`;
+    io.stderr.write(`error: ${error.message}\n${usageLine(usage)}\nRun \`${help}\` for details.\n`);
+    return EXIT.usage;
+  }
+
+  switch (invocation.kind) {
+    case "help":
+      io.stdout.write(invocation.text);
+      return EXIT.ok;
+    case "version":
+      io.stdout.write(`${version()}\n`);
+      return EXIT.ok;
+    case "emulator":
+      // Not redacted: printing its token is the emulator's job.
+      return emulator(invocation.argv, io);
+  }
+
+  // Belt and braces: the client already redacts its messages, but nothing this command prints, from
+  // whatever source, may carry a credential from the environment.
+  const secrets = secretsIn(io.env);
+  const safe: CliIo = { ...io, stdout: redacting(io.stdout, secrets), stderr: redacting(io.stderr, secrets) };
+  try {
+    return invocation.kind === "list" ? await list(invocation, safe) : await download(invocation, safe);
+  } catch (error) {
+    safe.stderr.write(`error: ${describe(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
+function describe(error: unknown): string {
+  if (
+    error instanceof PcapError ||
+    error instanceof SettingsError ||
+    error instanceof CommandError ||
+    error instanceof PcapFormatError
+  ) {
+    return error.message;
+  }
+  // Anything else is unexpected (a file system error, a bug): its own words, with its kind.
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function redacting(out: Writer, secrets: string[]): Writer {
+  return { write: (text) => out.write(redact(text, secrets)) };
+}
+
+/** By package name, as provider/api/http.ts does: resolves from source and from dist/ alike. */
+function version(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("pulumi-cloudflare-pcap/package.json") as { version: string }).version;
+}

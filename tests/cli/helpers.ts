@@ -1,0 +1,132 @@
+/**
+ * Shared plumbing of the CLI tests: run the CLI in-process with string collectors, set up an emulator
+ * with one capture of every kind, and read pcap files back.
+ */
+import { readFileSync } from "node:fs";
+import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { PcapClient, type Capture } from "../../provider/api";
+import { run, type CliIo } from "../../sdk/cli/run";
+
+/** Distinctive, so a leak anywhere in the output is unmistakable. */
+export const TOKEN = "CliSecretToken-7f3a9c1e5b-do-not-print";
+
+export interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI, collecting what it prints (also passed on to `io.stdout`/`io.stderr` when given, for
+ * tests that watch output as it comes); fails the test if the token shows up in any of it.
+ */
+export async function cli(argv: string[], io: Partial<CliIo> & { env: NodeJS.ProcessEnv }): Promise<Outcome> {
+  let stdout = "";
+  let stderr = "";
+  const code = await run(argv, {
+    ...io,
+    stdout: {
+      write: (text: string) => {
+        stdout += text;
+        io.stdout?.write(text);
+      },
+    },
+    stderr: {
+      write: (text: string) => {
+        stderr += text;
+        io.stderr?.write(text);
+      },
+    },
+  });
+  expect(stdout).not.toContain(TOKEN);
+  expect(stderr).not.toContain(TOKEN);
+  return { code, stdout, stderr };
+}
+
+/** The environment a user of the emulator would export. */
+export function envFor(emulator: EmulatorHandle): NodeJS.ProcessEnv {
+  return {
+    CLOUDFLARE_API_TOKEN: TOKEN,
+    CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
+    CLOUDFLARE_BASE_URL: emulator.url,
+  };
+}
+
+export const BUCKET = "s3://cli-test-pcaps/edge?region=us-east-1";
+
+export interface Fixture {
+  emulator: EmulatorHandle;
+  client: PcapClient;
+  /** A simple capture in status success. */
+  finished: Capture;
+  /** A simple capture whose filter can never match: status failed. */
+  failed: Capture;
+  /** A full capture into {@link BUCKET} (validated). */
+  full: Capture;
+}
+
+/**
+ * An emulator on the real clock (time scale 1) that the tests move with `advance()`, so "pending" stays
+ * pending until a test says otherwise.
+ */
+export async function startFixture(): Promise<Fixture> {
+  const emulator = await startEmulator({ token: TOKEN, simpleCaptureIntervalSeconds: 0 });
+  const client = new PcapClient({ credentials: { apiToken: TOKEN }, baseUrl: emulator.url });
+  const account = emulator.accountId;
+  const finished = await client.createCapture(account, {
+    type: "simple",
+    system: "magic-transit",
+    timeLimit: 5,
+    packetLimit: 40,
+    filter: { protocol: 6, destinationAddress: "203.0.113.7", destinationPort: 443 },
+  });
+  const failed = await client.createCapture(account, {
+    type: "simple",
+    system: "magic-transit",
+    timeLimit: 5,
+    packetLimit: 10,
+    filter: { protocol: 1, destinationPort: 80 }, // ICMP has no ports: nothing can match
+  });
+  await client.addOwnership(account, BUCKET);
+  await client.validateOwnership(account, BUCKET, emulator.readChallenge(BUCKET));
+  const full = await client.createCapture(account, {
+    type: "full",
+    system: "magic-transit",
+    timeLimit: 60,
+    coloName: "ord02",
+    destinationConf: BUCKET,
+    packetLimit: 100,
+  });
+  await emulator.advance(10);
+  const byId = async (c: Capture) => client.getCapture(account, c.id);
+  return {
+    emulator,
+    client,
+    finished: await byId(finished),
+    failed: await byId(failed),
+    full: await byId(full),
+  };
+}
+
+/** A new simple capture that stays pending until the emulator's clock moves on. */
+export function pendingCapture(fixture: Fixture): Promise<Capture> {
+  return fixture.client.createCapture(fixture.emulator.accountId, {
+    type: "simple",
+    system: "magic-transit",
+    timeLimit: 300,
+    packetLimit: 25,
+  });
+}
+
+/** Reads a classic pcap file: its magic (either byte order) and the number of packet records. */
+export function readPcap(path: string): { magic: number; packets: number } {
+  const data = readFileSync(path);
+  const le = data.readUInt32LE(0) === 0xa1b2c3d4;
+  const magic = le ? data.readUInt32LE(0) : data.readUInt32BE(0);
+  let packets = 0;
+  for (let at = 24; at + 16 <= data.length; packets++) {
+    const captured = le ? data.readUInt32LE(at + 8) : data.readUInt32BE(at + 8);
+    at += 16 + captured;
+  }
+  return { magic, packets };
+}
