@@ -7,7 +7,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { PcapClient } from "../api/client";
-import { PcapApiError } from "../api/errors";
+import { PcapApiError, PcapNetworkError } from "../api/errors";
 import { isCaptureActive, isCaptureDone, type Capture, type CaptureRequest } from "../api/types";
 import { checkWith, isUnknown, stripUndefined } from "../check";
 import { accountIdFor, configureProvider, contextFor } from "../context";
@@ -128,21 +128,43 @@ async function waitForCompletion(
   return done;
 }
 
-/** Stops a full capture that is still collecting. One that already finished needs no stop. */
+/**
+ * The API stops a full capture only while it collects (`pending`, `running`); one that converts or has
+ * finished answers 400. A status this provider does not know yet is tried (a 400 is tolerated).
+ */
+function isStoppable(capture: Capture): boolean {
+  return (
+    isCaptureActive(capture.status) &&
+    capture.status !== "conversion_pending" &&
+    capture.status !== "conversion_running" &&
+    !capture.stopRequested
+  );
+}
+
+/** Stops a full capture that is still collecting. One that already stopped or finished needs no stop. */
 async function stopIfActive(
   client: PcapClient,
   id: string,
   state: PacketCaptureState,
 ): Promise<PacketCaptureState> {
   const current = await client.getCapture(state.accountId, id);
-  if (!isCaptureActive(current.status) || current.stopRequested) return withReported(state, current);
+  if (!isStoppable(current)) return withReported(state, current);
   try {
     await client.stopCapture(state.accountId, id);
+    logLine(`stopped full capture ${id}`);
   } catch (err) {
-    // Finished between the get and the stop: nothing left to stop.
-    if (!(err instanceof PcapApiError && err.status === 400)) throw err;
+    if (err instanceof PcapApiError && err.status === 400) {
+      // Finished between the get and the stop: nothing left to stop.
+    } else if (err instanceof PcapNetworkError) {
+      // Every answer was lost, but the stop may have been applied: the capture says whether it was.
+      const after = await client.getCapture(state.accountId, id);
+      if (isStoppable(after)) throw err;
+      logLine(`the answer to stopping full capture ${id} was lost; it is stopped (${after.status})`);
+      return withReported(state, after);
+    } else {
+      throw err;
+    }
   }
-  logLine(`stopped full capture ${id}`);
   return withReported(state, await client.getCapture(state.accountId, id));
 }
 
