@@ -3,22 +3,18 @@ import type { Prng } from "./prng";
 
 /**
  * Application headers for the services the generator picks itself and for common filter ports. Each
- * keeps a constant header length per flow (so payload sizing stays simple) and encodes the payload
- * length wherever the protocol carries one, so dissectors find exactly one complete message per packet.
+ * has a constant length per flow (so payload sizing stays simple) and encodes the payload length
+ * wherever the protocol carries one, so dissectors find exactly one complete message per packet.
  */
 
 /** A TLS 1.2/1.3 application-data record filling the segment; the pool bytes are its ciphertext. */
 export function tlsApp(): App {
   return {
     minPayload: 5 + 17, // record header + AEAD tag + at least one byte
-    headerLength: () => 5,
-    write(bytes, at, length) {
-      const record = length - 5;
-      bytes[at] = 0x17; // application_data
-      bytes[at + 1] = 0x03; // legacy_record_version 0x0303
-      bytes[at + 2] = 0x03;
-      bytes[at + 3] = record >>> 8;
-      bytes[at + 4] = record & 0xff;
+    header: Uint8Array.of(0x17, 0x03, 0x03, 0, 0), // application_data, legacy version 0x0303
+    patch(bytes, at, length) {
+      bytes[at + 3] = (length - 5) >>> 8;
+      bytes[at + 4] = (length - 5) & 0xff;
     },
   };
 }
@@ -33,32 +29,34 @@ export function httpApp(request: boolean, rng: Prng): App {
     ? `POST /upload HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/octet-stream\r\nContent-Length: `
     : "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ";
   const header = Buffer.from(`${head}${" ".repeat(LENGTH_DIGITS)}\r\n\r\n`, "latin1");
-  const lastDigit = head.length + LENGTH_DIGITS - 1;
+  const firstDigit = head.length;
+  const lastDigit = firstDigit + LENGTH_DIGITS - 1;
   return {
     minPayload: header.length,
-    headerLength: () => header.length,
-    write(bytes, at, length) {
-      bytes.set(header, at);
+    header,
+    patch(bytes, at, length) {
       let body = length - header.length;
-      for (let i = at + lastDigit; ; i--) {
-        bytes[i] = 0x30 + (body % 10);
+      for (let i = at + lastDigit; i >= at + firstDigit; i--) {
+        bytes[i] = body === 0 && i < at + lastDigit ? 0x20 : 0x30 + (body % 10);
         body = Math.floor(body / 10);
-        if (body === 0) break;
       }
     },
   };
 }
 
-/** A QUIC 1-RTT (short header) packet: fixed bit set, 8-byte connection id, protected rest. */
+/**
+ * A QUIC 1-RTT (short header) packet: fixed bit set, 8-byte connection id, protected rest. Without
+ * the handshake in the capture Wireshark shows it as UDP data, which is what a sampled capture of a
+ * long-running connection looks like too.
+ */
 export function quicApp(_request: boolean, rng: Prng): App {
   const header = new Uint8Array(9);
   rng.fill(header);
   header[0] = 0x41; // short header, fixed bit, key phase 0, 2-byte packet number
-  return {
-    minPayload: header.length + 2 + 16 + 1,
-    headerLength: () => header.length,
-    write: (bytes, at) => bytes.set(header, at),
-  };
+  // Wireshark decodes a short header only once it has seen the connection's handshake; otherwise
+  // UDP heuristics get the packet, and a connection id starting 0x4X can pass for a CLTP UD TPDU.
+  header[1] = 0xff;
+  return { minPayload: header.length + 2 + 16 + 1, header };
 }
 
 // "data.example.com." in DNS label form.
@@ -96,9 +94,8 @@ export function dnsApp(request: boolean, rng: Prng, tcp: boolean): App {
   let id = rng.int(0, 0xffff);
   return {
     minPayload: header.length,
-    headerLength: () => header.length,
-    write(bytes, offset, length) {
-      bytes.set(header, offset);
+    header,
+    patch(bytes, offset, length) {
       if (tcp) {
         bytes[offset] = (length - 2) >>> 8;
         bytes[offset + 1] = (length - 2) & 0xff;
@@ -129,22 +126,22 @@ export function ntpApp(request: boolean, rng: Prng): App {
     view.setUint32(8, rng.int(0x100, 0x2000)); // root dispersion
     view.setUint32(12, rng.nextU32()); // reference id: the upstream server's address
   }
-  // 2025-01-01 plus a seeded offset; only plausibility matters.
+  // 2025 plus a seeded offset; only plausibility matters.
   let seconds = NTP_UNIX_OFFSET + 1735689600 + rng.int(0, 86400 * 365);
   return {
     minPayload: 48,
     maxPayload: 48,
-    headerLength: () => 48,
-    write(bytes, at) {
+    header,
+    patch(bytes, at, _length, _dataSum, prng) {
       seconds += 64;
+      const out = new DataView(bytes.buffer, bytes.byteOffset + at, 48);
       if (!request) {
-        view.setUint32(16, seconds - 300); // reference
-        view.setUint32(24, seconds - 1); // origin: the client's transmit time
-        view.setUint32(32, seconds); // receive
+        out.setUint32(16, seconds - 300); // reference
+        out.setUint32(24, seconds - 1); // origin: the client's transmit time
+        out.setUint32(32, seconds); // receive
       }
-      view.setUint32(40, seconds); // transmit
-      view.setUint32(44, rng.nextU32()); // transmit fraction
-      bytes.set(header, at);
+      out.setUint32(40, seconds); // transmit
+      out.setUint32(44, prng.nextU32()); // transmit fraction
     },
   };
 }

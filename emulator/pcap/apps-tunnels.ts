@@ -1,30 +1,23 @@
-import type { App } from "./apps";
+import { publicAddress } from "./addresses";
+import type { App, Patch } from "./apps";
 import { finish, sum32, sumBytes } from "./checksum";
-import { ephemeralPort } from "./ports";
+import { OPAQUE_PREFIX, ephemeralPort } from "./opaque";
 import type { Prng } from "./prng";
 
 /**
- * Payloads for tunnel protocols (Magic Transit's GRE and IPsec, IP-in-IP, 6in4): a well-formed inner
- * IPv4 or IPv6 UDP packet, with correct inner checksums, so the dissectors decode the whole stack.
- * The inner UDP data starts with a zero byte, like opaque TCP/UDP data (see OPAQUE in apps.ts).
+ * Payloads for tunnel protocols. GRE (Magic Transit's tunnels), IP-in-IP and 6in4 carry a well-formed
+ * inner IPv4 or IPv6 UDP packet with correct inner checksums, so the dissectors decode the whole stack;
+ * its data starts with the opaque prefix, like any opaque TCP/UDP data. ESP carries ciphertext.
  */
 
-function randomPublicV4(rng: Prng): number {
-  // 1.0.0.0–223.255.255.255 minus 10/8, 127/8; close enough for inner tunnel addresses.
-  for (;;) {
-    const value = rng.nextU32();
-    const first = value >>> 24;
-    if (first >= 1 && first <= 223 && first !== 10 && first !== 127) return value;
-  }
-}
-
-/** Writes IPv4 + UDP + a zero data byte at `at`: 29 bytes. */
-function innerIpv4(rng: Prng): { length: number; write: App["write"] } {
-  const src = randomPublicV4(rng);
-  const dst = randomPublicV4(rng);
+/** IPv4 + UDP + the opaque prefix. */
+function innerIpv4(rng: Prng): { template: Uint8Array; patch: Patch } {
+  const src = publicAddress(rng);
+  const dst = publicAddress(rng);
   const sport = ephemeralPort(rng);
   const dport = ephemeralPort(rng);
-  const template = new Uint8Array(29);
+  const template = new Uint8Array(28 + OPAQUE_PREFIX.length);
+  template.set(OPAQUE_PREFIX, 28);
   const view = new DataView(template.buffer);
   view.setUint16(0, 0x4500);
   view.setUint16(6, 0x4000); // DF
@@ -35,10 +28,10 @@ function innerIpv4(rng: Prng): { length: number; write: App["write"] } {
   view.setUint16(22, dport);
   const ipSum = 0x4500 + 0x4000 + ((64 << 8) | 17) + sum32(src) + sum32(dst);
   const udpSum = sum32(src) + sum32(dst) + 17 + sport + dport;
+  const prefixSum = sumBytes(template, 28, template.length);
   return {
-    length: template.length,
-    write(bytes, at, length, dataSum, prng) {
-      bytes.set(template, at);
+    template,
+    patch(bytes, at, length, dataSum, prng) {
       const id = prng.nextU32() & 0xffff;
       const udpLength = length - 20;
       bytes[at + 2] = length >>> 8;
@@ -50,7 +43,7 @@ function innerIpv4(rng: Prng): { length: number; write: App["write"] } {
       bytes[at + 11] = ipChecksum & 0xff;
       bytes[at + 24] = udpLength >>> 8;
       bytes[at + 25] = udpLength & 0xff;
-      const udpChecksum = finish(udpSum + 2 * udpLength + dataSum) || 0xffff;
+      const udpChecksum = finish(udpSum + 2 * udpLength + prefixSum + dataSum) || 0xffff;
       bytes[at + 26] = udpChecksum >>> 8;
       bytes[at + 27] = udpChecksum & 0xff;
     },
@@ -60,29 +53,27 @@ function innerIpv4(rng: Prng): { length: number; write: App["write"] } {
 /** IP-in-IP (protocol 4). */
 export function ipipApp(rng: Prng): App {
   const inner = innerIpv4(rng);
-  return { minPayload: inner.length, headerLength: () => inner.length, write: inner.write };
+  return { minPayload: inner.template.length, header: inner.template, patch: inner.patch };
 }
 
 /** GRE (protocol 47, RFC 2784) without checksum or key, carrying IPv4: Magic Transit's tunnels. */
 export function greApp(rng: Prng): App {
   const inner = innerIpv4(rng);
+  const header = new Uint8Array(4 + inner.template.length);
+  header[2] = 0x08; // flags and version 0; protocol type IPv4 (0x0800)
+  header.set(inner.template, 4);
   return {
-    minPayload: 4 + inner.length,
-    headerLength: () => 4 + inner.length,
-    write(bytes, at, length, dataSum, prng) {
-      bytes[at] = 0;
-      bytes[at + 1] = 0;
-      bytes[at + 2] = 0x08; // protocol type: IPv4
-      bytes[at + 3] = 0x00;
-      inner.write(bytes, at + 4, length - 4, dataSum, prng);
-    },
+    minPayload: header.length,
+    header,
+    patch: (bytes, at, length, dataSum, prng) => inner.patch(bytes, at + 4, length - 4, dataSum, prng),
   };
 }
 
 /** IPv6-in-IPv4 (protocol 41, RFC 4213): an IPv6 UDP packet between two 2001:db8::/32 hosts. */
 export function sixInFourApp(rng: Prng): App {
-  const template = new Uint8Array(40 + 8 + 1);
+  const template = new Uint8Array(48 + OPAQUE_PREFIX.length);
   const view = new DataView(template.buffer);
+  template.set(OPAQUE_PREFIX, 48);
   view.setUint32(0, (6 << 28) | rng.int(0, 0xfffff)); // version 6, traffic class 0, flow label
   template[6] = 17; // next header: UDP
   template[7] = 64; // hop limit
@@ -94,12 +85,12 @@ export function sixInFourApp(rng: Prng): App {
   const dport = ephemeralPort(rng);
   view.setUint16(40, sport);
   view.setUint16(42, dport);
-  const pseudo = sumBytes(template, 8, 40) + 17 + sport + dport;
+  // Addresses, next header, ports and the opaque prefix: everything constant in the checksum.
+  const pseudo = sumBytes(template, 8, 40) + 17 + sport + dport + sumBytes(template, 48, template.length);
   return {
     minPayload: template.length,
-    headerLength: () => template.length,
-    write(bytes, at, length, dataSum) {
-      bytes.set(template, at);
+    header: template,
+    patch(bytes, at, length, dataSum) {
       const udpLength = length - 40;
       bytes[at + 4] = udpLength >>> 8;
       bytes[at + 5] = udpLength & 0xff;
@@ -115,15 +106,17 @@ export function sixInFourApp(rng: Prng): App {
 
 /** ESP (protocol 50, RFC 4303): SPI and a per-flow sequence number; the pool bytes are ciphertext. */
 export function espApp(rng: Prng): App {
-  const spi = rng.int(0x100, 0xffffffff);
+  const header = new Uint8Array(8);
+  new DataView(header.buffer).setUint32(0, rng.int(0x100, 0xffffffff)); // SPI
   let sequence = rng.int(1, 0xffff);
   return {
     minPayload: 8 + 16 + 1,
-    headerLength: () => 8,
-    write(bytes, at) {
-      const view = new DataView(bytes.buffer, bytes.byteOffset + at, 8);
-      view.setUint32(0, spi);
-      view.setUint32(4, sequence);
+    header,
+    patch(bytes, at) {
+      bytes[at + 4] = sequence >>> 24;
+      bytes[at + 5] = (sequence >>> 16) & 0xff;
+      bytes[at + 6] = (sequence >>> 8) & 0xff;
+      bytes[at + 7] = sequence & 0xff;
       sequence = (sequence + 1) >>> 0 || 1;
     },
   };

@@ -2,45 +2,37 @@ import { ICMP, TCP, UDP } from "./filter";
 import type { Prng } from "./prng";
 import { dnsApp, httpApp, ntpApp, quicApp, tlsApp } from "./apps-services";
 import { espApp, greApp, ipipApp, sixInFourApp } from "./apps-tunnels";
+import { OPAQUE_PREFIX } from "./opaque";
 
 /**
- * What a flow's payload looks like to a dissector. The generator fills every payload with pool bytes;
- * an App writes a small header in front of them (a TLS record header, an HTTP head, an inner IPv4
- * header…) so that Wireshark's port- and protocol-based dissectors see well-formed data.
+ * What a flow's payload looks like to a dissector. Every payload is `header` followed by pool bytes;
+ * the header (a TLS record header, an HTTP head, an inner IPv4 header…) is what lets Wireshark's
+ * port- and protocol-based dissectors see well-formed data. It is part of the flow's template, so a
+ * constant header costs nothing per packet; `patch` rewrites its per-packet fields (lengths, ids).
  */
 export interface App {
   minPayload: number;
   /** Upper bound on the payload, when the protocol has one (e.g. NTP's fixed 48 bytes). */
   maxPayload?: number;
-  /** Bytes of application header in a payload of `length` bytes; the rest is pool data. */
-  headerLength(length: number): number;
-  /**
-   * Writes the header at bytes[at, at + headerLength(length)). `dataSum` is the folded checksum word
-   * sum of the pool data that follows, aligned to the payload start, for headers that embed a checksum.
-   */
-  write(bytes: Uint8Array, at: number, length: number, dataSum: number, rng: Prng): void;
-}
-
-/** A fixed header. */
-export function constantApp(header: Uint8Array, minPayload = header.length + 1): App {
-  return {
-    minPayload,
-    headerLength: () => header.length,
-    write: (bytes, at) => bytes.set(header, at),
-  };
+  header: Uint8Array;
+  patch?: Patch;
 }
 
 /**
- * Opaque TCP/UDP data starts with a zero byte: random first bytes trip Wireshark's heuristic
- * dissectors (RTCP, CLTP, DTLS, …) on a fraction of packets, a leading 0x00 satisfies none of them.
+ * Rewrites per-packet fields of the header already copied to bytes[at, at + header.length), for a
+ * payload of `length` bytes. `dataSum` is the folded checksum word sum of the pool bytes after the
+ * header, aligned to the payload start, for headers that embed a checksum (tunnels).
  */
-const OPAQUE = constantApp(Uint8Array.of(0));
+export type Patch = (bytes: Uint8Array, at: number, length: number, dataSum: number, rng: Prng) => void;
+
+/** Opaque TCP/UDP data: a prefix no heuristic dissector accepts, then pool bytes. */
+const OPAQUE: App = { minPayload: OPAQUE_PREFIX.length + 1, header: Uint8Array.from(OPAQUE_PREFIX) };
 
 /**
  * SSH after key exchange: opaque, but Wireshark takes the last bytes as the MAC, so a packet needs
  * room for length, one cipher block and a MAC (4 + 16 + 16 bytes).
  */
-const SSH = constantApp(Uint8Array.of(0), 36);
+const SSH: App = { ...OPAQUE, minPayload: 36 };
 
 /** Service apps by port, built per flow (they may hold per-flow state such as a QUIC connection id). */
 const TCP_APPS: ReadonlyMap<number, (request: boolean, rng: Prng) => App> = new Map([

@@ -6,6 +6,11 @@
 
 /** Folds a sum of 16-bit words to 16 bits with end-around carry. */
 export function fold(sum: number): number {
+  // Packet sums stay far below 2^32, where two rounds of 32-bit ops suffice; this runs per packet.
+  if (sum <= 0xffffffff) {
+    sum = (sum & 0xffff) + (sum >>> 16);
+    return (sum & 0xffff) + (sum >>> 16);
+  }
   while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
   return sum;
 }

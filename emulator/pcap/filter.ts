@@ -24,13 +24,3 @@ export function filterCanMatch(filter: CaptureFilter | undefined): boolean {
   if (ports.length > 0 && protocol !== undefined && protocol !== TCP && protocol !== UDP) return false;
   return true;
 }
-
-/** Dotted quad to an unsigned 32-bit number; callers have validated the text with `isIpv4`. */
-export function parseIpv4(text: string): number {
-  const [a, b, c, d] = text.split(".").map(Number);
-  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-}
-
-export function formatIpv4(value: number): string {
-  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join(".");
-}

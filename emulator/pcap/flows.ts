@@ -1,8 +1,9 @@
 import type { CaptureFilter } from "../../provider/api/types";
-import { sum32 } from "./checksum";
-import { ICMP, TCP, UDP, parseIpv4 } from "./filter";
-import { type App, appFor } from "./apps";
-import { ephemeralPort } from "./ports";
+import { localMac, macFor, parseIpv4, publicAddress } from "./addresses";
+import { ICMP, TCP, UDP } from "./filter";
+import { type Patch, appFor } from "./apps";
+import { fold, sum32, sumBytes } from "./checksum";
+import { ephemeralPort } from "./opaque";
 import { Prng } from "./prng";
 
 export const ETHERNET_LEN = 14;
@@ -21,64 +22,33 @@ export interface Flow {
   headerLen: number;
   minPayload: number;
   maxPayload: number;
-  /** headerLen bytes with every per-packet field (lengths, id, seq, checksums) zero. */
+  /**
+   * The headers plus the application header, with every per-packet field (lengths, id, seq,
+   * checksums) zero.
+   */
   template: Uint8Array;
+  /** Length and folded word sum of the application header, the first bytes of every payload. */
+  appLen: number;
+  appSum: number;
+  /** Rewrites the application header's per-packet fields; without it the header is constant. */
+  patch: Patch | undefined;
   /** Word sum of the template's constant IPv4 header fields. */
   ipSum: number;
   /** Word sum of the constant transport fields plus the pseudo-header (without its length). */
   l4Sum: number;
   /** TCP: next sequence number; ICMP: next echo sequence number. */
   seq: number;
-  app: App | undefined;
   /**
    * ICMP only: the echo-reply template of the opposite direction. Set when the filter admits both
    * directions; the flow then sends requests, each followed by its reply. Without it the flow sends
    * replies only: an unanswered request is a warning in Wireshark, an unrequested reply is not.
    */
-  reply?: Flow;
+  reply: Flow | undefined;
 }
 
 /** Services picked when the filter leaves the port open; their payloads dissect cleanly (see apps.ts). */
 const TCP_SERVICES = [443, 443, 443, 80, 22, 8443] as const;
 const UDP_SERVICES = [443, 443, 53, 123] as const;
-
-function isReserved(a: number, b: number): boolean {
-  return (
-    a === 0 ||
-    a === 10 ||
-    a === 127 ||
-    a >= 224 ||
-    (a === 100 && b >= 64 && b < 128) ||
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b < 32) ||
-    (a === 192 && b === 168) ||
-    (a === 198 && (b === 18 || b === 19))
-  );
-}
-
-/** A public-looking unicast address: no private, loopback, link-local, multicast or reserved ranges. */
-function publicAddress(rng: Prng): number {
-  for (;;) {
-    const value = rng.nextU32();
-    if (!isReserved(value >>> 24, (value >>> 16) & 0xff) && (value & 0xff) !== 0 && (value & 0xff) !== 255) {
-      return value;
-    }
-  }
-}
-
-/** Locally administered unicast MAC (bit 1 of the first octet set, bit 0 clear). */
-function localMac(rng: Prng): number[] {
-  const bytes = [0, 0, 0, 0, 0, 0].map(() => rng.int(0, 255));
-  bytes[0] = (bytes[0] & 0xfc) | 0x02;
-  return bytes;
-}
-
-/** The Ethernet destination a real stack would use for this IPv4 destination (RFC 1112 §6.4). */
-function macFor(dst: number, unicast: number[]): number[] {
-  if (dst === 0xffffffff) return [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
-  if (dst >>> 28 === 0xe) return [0x01, 0x00, 0x5e, (dst >>> 16) & 0x7f, (dst >>> 8) & 0xff, dst & 0xff];
-  return unicast;
-}
 
 function transportLength(protocol: number): number {
   if (protocol === TCP) return 20;
@@ -150,7 +120,10 @@ function buildTemplate(
 ): Flow {
   const l4Len = transportLength(t.protocol);
   const headerLen = ETHERNET_LEN + IPV4_LEN + l4Len;
-  const template = new Uint8Array(headerLen);
+  const app = appFor(t, rng);
+  const appHeader = app?.header ?? new Uint8Array(0);
+  const template = new Uint8Array(headerLen + appHeader.length);
+  template.set(appHeader, headerLen);
   const view = new DataView(template.buffer);
   // Traffic to the servers arrives from the edge router; replies leave through it.
   const [fromMac, toMac] = t.toServer ? [macs.router, macs.host] : [macs.host, macs.router];
@@ -189,7 +162,6 @@ function buildTemplate(
     l4Sum = (icmpType << 8) + t.icmpId;
     seq = rng.int(0, 65535);
   }
-  const app = appFor(t, rng);
   return {
     protocol: t.protocol,
     l4Len,
@@ -197,10 +169,13 @@ function buildTemplate(
     minPayload: app?.minPayload ?? 1,
     maxPayload: Math.min(MTU - IPV4_LEN - l4Len, app?.maxPayload ?? Infinity),
     template,
+    appLen: appHeader.length,
+    appSum: fold(sumBytes(appHeader, 0, appHeader.length)),
+    patch: app?.patch,
     ipSum,
     l4Sum,
     seq,
-    app,
+    reply: undefined,
   };
 }
 

@@ -1,47 +1,23 @@
-import type { CaptureFilter } from "../../provider/api/types";
-import { finish, fold, sum32, sumBytes } from "./checksum";
-import { ICMP, TCP, UDP, filterCanMatch } from "./filter";
+import { finish, sum32, sumBytes } from "./checksum";
+import { ICMP, TCP, UDP } from "./filter";
 import { type Flow, ETHERNET_LEN, IPV4_LEN, MTU, buildFlows } from "./flows";
+import {
+  DEFAULT_SNAPLEN,
+  GLOBAL_HEADER_LEN,
+  PCAP_MAGIC,
+  RECORD_HEADER_LEN,
+  type SyntheticPcapOptions,
+  validateOptions,
+} from "./options";
 import { PayloadPool } from "./pool";
 import { Prng } from "./prng";
 
-export const PCAP_MAGIC = 0xa1b2c3d4;
-export const GLOBAL_HEADER_LEN = 24;
-export const RECORD_HEADER_LEN = 16;
-export const DEFAULT_SNAPLEN = 160;
 const LINKTYPE_ETHERNET = 1;
-/** tcpdump's ceiling for snaplen. */
-const MAX_SNAPLEN = 262144;
-
 /** Bytes generated per chunk: large enough that per-chunk costs (allocation, push) are negligible. */
 const CHUNK_SIZE = 256 * 1024;
 /** Room past CHUNK_SIZE for one more record, including header bytes written beyond a short incl_len. */
 const CHUNK_SLACK = RECORD_HEADER_LEN + ETHERNET_LEN + MTU + 256;
 const POOL_SIZE = 128 * 1024;
-
-export interface SyntheticPcapOptions {
-  /** e.g. the capture id: same seed + options => byte-identical output. */
-  seed: string;
-  /** Exactly this many packets (ignored when targetBytes is set). */
-  packetCount: number;
-  /** Every packet matches it: addresses, protocol, ports. */
-  filter?: CaptureFilter;
-  /** Default 160 (simple captures); 65535 for full captures. */
-  snaplen?: number;
-  /** Timestamp of the first packet (ms since the epoch). */
-  startTimeMs: number;
-  /** Packets are spread over this window. */
-  durationSeconds: number;
-  /**
-   * When set, packets are emitted until the file is exactly this many bytes (packetCount is ignored);
-   * only "about" when the snaplen is too small for records to be sized freely.
-   */
-  targetBytes?: number;
-}
-
-function check(condition: boolean, message: string): void {
-  if (!condition) throw new RangeError(`synthetic pcap: ${message}`);
-}
 
 /** A mix like edge traffic: many full-size segments, some small requests, some in between. */
 function drawPayload(rng: Prng, flow: Flow): number {
@@ -73,15 +49,13 @@ export class PcapGenerator {
   private readonly spreadOver: number;
   private readonly packetCount: number;
   private readonly targetBytes: number | undefined;
-  /** Smallest and largest record every flow can produce, for sizing a targetBytes file exactly. */
+  /** Smallest and largest record any flow can produce, for sizing a targetBytes file exactly. */
   private readonly minRecord: number;
   private readonly maxRecord: number;
   private headerWritten = false;
   private finished = false;
 
-  // The planned next record. It survives a chunk boundary, so a record that does not fit the current
-  // chunk is written unchanged at the start of the next one.
-  private planned = false;
+  // The record being produced: plan() draws it, write() encodes it (fields, not an object per packet).
   private flow!: Flow;
   private payload = 0;
   private poolStart = 0;
@@ -93,18 +67,7 @@ export class PcapGenerator {
   constructor(options: SyntheticPcapOptions) {
     const { seed, packetCount, filter, startTimeMs, durationSeconds, targetBytes } = options;
     const snaplen = options.snaplen ?? DEFAULT_SNAPLEN;
-    check(typeof seed === "string", "seed must be a string");
-    check(Number.isSafeInteger(packetCount) && packetCount >= 0, "packetCount must be an integer ≥ 0");
-    check(Number.isInteger(snaplen) && snaplen >= 1 && snaplen <= MAX_SNAPLEN, "snaplen must be 1–262144");
-    check(Number.isFinite(startTimeMs) && startTimeMs >= 0, "startTimeMs must be a time ≥ 0");
-    check(Number.isFinite(durationSeconds) && durationSeconds >= 0, "durationSeconds must be ≥ 0");
-    check(
-      targetBytes === undefined || (Number.isSafeInteger(targetBytes) && targetBytes >= 0),
-      "targetBytes must be an integer ≥ 0",
-    );
-    const wantsPackets = targetBytes === undefined ? packetCount > 0 : targetBytes > GLOBAL_HEADER_LEN;
-    check(!wantsPackets || filterCanMatch(filter), "no packet can match the filter");
-
+    const wantsPackets = validateOptions(options, snaplen);
     this.snaplen = snaplen;
     this.packetCount = packetCount;
     this.targetBytes = targetBytes;
@@ -137,13 +100,13 @@ export class PcapGenerator {
       at = GLOBAL_HEADER_LEN;
       this.bytes = GLOBAL_HEADER_LEN;
     }
+    // Any record fits in the slack past CHUNK_SIZE, so there is no partial record to carry over.
     while (at < CHUNK_SIZE) {
-      if (!this.planned && !this.plan()) {
+      if (!this.plan()) {
         this.finished = true;
         break;
       }
       at = this.write(chunk, view, at);
-      this.planned = false;
     }
     return at === 0 ? null : chunk.subarray(0, at);
   }
@@ -200,11 +163,12 @@ export class PcapGenerator {
         }
       }
     }
-    // (i + r) / n is non-decreasing in i for r in [0, 1): monotonic times without sorting.
+    // (i + r) / n is non-decreasing in i for r in [0, 1): monotonic times without sorting. The first
+    // packet is at startTimeMs exactly.
     const n = this.spreadOver;
-    const offset = n > 0 ? Math.floor(((this.packets + rng.nextFloat()) * this.windowUs) / n) : 0;
+    const r = this.packets === 0 ? 0 : rng.nextFloat();
+    const offset = n > 0 ? Math.floor(((this.packets + r) * this.windowUs) / n) : 0;
     this.timeUs = this.startUs + Math.min(offset, this.windowUs);
-    this.planned = true;
     return true;
   }
 
@@ -263,18 +227,20 @@ export class PcapGenerator {
     view.setUint16(ip + 4, id);
     view.setUint16(ip + 10, finish(flow.ipSum + ipLength + id));
 
-    // Payload: an optional application header, then a slice of the seeded pool (memcpy'd, pre-summed).
+    // Payload: the application header (copied with the template), then a slice of the seeded pool,
+    // memcpy'd and pre-summed. Only a header with per-packet fields is summed here.
     const data = frame + flow.headerLen;
-    const app = flow.app;
-    const appLen = app === undefined ? 0 : app.headerLength(payload);
+    const appLen = flow.appLen;
     const sliceLen = payload - appLen;
     const start = this.poolStart;
     const captured = Math.min(sliceLen, incl - flow.headerLen - appLen);
     if (captured > 0) this.pool.bytes.copy(chunk, data + appLen, start, start + captured);
     let dataSum = this.pool.sum(start, sliceLen, (appLen & 1) === 1);
-    if (app !== undefined) {
-      app.write(chunk, data, payload, dataSum, rng);
-      dataSum = fold(dataSum + sumBytes(chunk, data, data + appLen));
+    if (flow.patch === undefined) {
+      dataSum += flow.appSum;
+    } else {
+      flow.patch(chunk, data, payload, dataSum, rng);
+      dataSum += sumBytes(chunk, data, data + appLen);
     }
 
     const l4 = ip + IPV4_LEN;

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
-import { PcapGenerator, type SyntheticPcapOptions } from "./generator";
+import { PcapGenerator } from "./generator";
+import type { SyntheticPcapOptions } from "./options";
 
 /**
  * The file as a lazy stream: one chunk is generated per `_read`, and `_read` is only called again once
