@@ -289,3 +289,13 @@ test("configure receives the stack config; secrets stay secret in state", async 
   });
   expect(again.summary).toEqual({ same: 1 });
 });
+
+it("a program that throws fails the operation with its message, and leaves no stray rejection", async () => {
+  const { stack } = ledgerStack();
+  const err = await failure(
+    stack.up(async () => {
+      throw new Error("the program's own bug");
+    }),
+  );
+  expect(err.message).toContain("the program's own bug");
+});

@@ -165,9 +165,18 @@ export class Stack {
     await runtimeSettings.awaitFeatureSupport();
     let error: unknown;
     try {
-      await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? undefined);
+      await pulumi.runtime.runInPulumiStack(async () => {
+        try {
+          return (await program()) ?? undefined;
+        } catch (e) {
+          // Kept, not rethrown: the SDK would also reject promises of its own that nobody awaits, and
+          // jest reports those as failures of whichever test runs next.
+          error = e;
+          return undefined;
+        }
+      });
     } catch (e) {
-      error = e;
+      error ??= e;
     }
     try {
       await runtimeSettings.waitForRPCs();

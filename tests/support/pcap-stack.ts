@@ -2,27 +2,20 @@
  * A stack of the engine stand-in wired to an emulator: the program directory resolves this package by
  * name (as a user's `node_modules` would), and the stack's config points the provider at the emulator.
  */
-import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../emulator";
 import { Stack, type StackOptions } from "../engine";
+import { ensurePackageLink as linkPackage } from "./package-link";
 
 const REPO = resolve(__dirname, "../..");
 export const PROGRAM_DIR = join(REPO, "tests/fixtures/pcap-program");
 
 /**
  * The shims `require("pulumi-cloudflare-pcap/provider")` from the program directory; the plugin loads
- * them without a file name, so the package must be found through node_modules there.
+ * them without a file name, so the package must be found through node_modules there (see package-link.ts).
  */
 export function ensurePackageLink(programDir: string = PROGRAM_DIR): void {
-  const link = join(programDir, "node_modules", "pulumi-cloudflare-pcap");
-  if (existsSync(link)) return;
-  mkdirSync(join(programDir, "node_modules"), { recursive: true });
-  try {
-    symlinkSync(REPO, link, "dir");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-  }
+  linkPackage(programDir);
 }
 
 export interface PcapStackOptions {
