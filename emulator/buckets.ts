@@ -10,6 +10,14 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import { parseDestination } from "../provider/api/rules";
 import { ApiError } from "./errors";
 
+/**
+ * Bounds on a bucket path. Every segment becomes a directory, so without them one request could make
+ * thousands of nested directories (up to the file system's path limit), which many tools — Node's own
+ * `rmSync` among them — then cannot even delete.
+ */
+const MAX_SEGMENTS = 32;
+const MAX_PATH_CHARACTERS = 1024;
+
 export class Buckets {
   readonly root: string;
 
@@ -31,6 +39,13 @@ export class Buckets {
     }
     const bucketRoot = [parsed.scheme, parsed.bucket];
     const all = [...bucketRoot, ...(parsed.directory === "" ? [] : parsed.directory.split("/"))];
+    if (all.length > MAX_SEGMENTS || all.join("/").length > MAX_PATH_CHARACTERS) {
+      throw new ApiError(
+        "invalidDestination",
+        `destination_conf: the bucket path is too deep or too long for the emulator (at most ${MAX_SEGMENTS} directories and ${MAX_PATH_CHARACTERS} characters)`,
+        { pointer: "/destination_conf" },
+      );
+    }
     const target = resolve(this.root, ...all);
     const rel = relative(this.root, target);
     // Belt and braces: parseDestination already forbids this, but the guarantee must not hinge on it.

@@ -4,7 +4,7 @@
  * succeeded, and a reader never sees half a file.
  */
 import { randomBytes } from "node:crypto";
-import { open, readFile, rename, rm } from "node:fs/promises";
+import { open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { StateSnapshot } from "./state";
 
@@ -43,8 +43,17 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** The saved snapshot, or undefined when there is none yet. Throws on an unreadable file. */
+/** Temp files of {@link saveState}: only a process killed between writing and renaming leaves one. */
+const TEMPORARY = /^\.state\.json\.[0-9a-f]+\.tmp$/;
+
+/**
+ * The saved snapshot, or undefined when there is none yet. Throws on an unreadable file. Removes the
+ * half-written temp files a killed process left (never read: state.json is replaced only by rename).
+ */
 export async function loadState(dataDir: string): Promise<unknown> {
+  for (const name of await readdir(dataDir).catch(() => [] as string[])) {
+    if (TEMPORARY.test(name)) await rm(join(dataDir, name), { force: true });
+  }
   let text: string;
   try {
     text = await readFile(join(dataDir, STATE_FILE), "utf8");

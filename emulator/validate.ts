@@ -11,6 +11,7 @@ import {
   LIMITS,
   MAX_OFFSET_MS,
   inRange,
+  isColoName,
   isIpv4,
   parseDestination,
   parseRfc3339,
@@ -35,7 +36,6 @@ export interface ValidCaptureRequest {
 
 const FULL_ONLY = ["colo_name", "destination_conf", "byte_limit"] as const;
 const SIMPLE_ONLY = ["offset_time"] as const;
-const COLO = /^[A-Za-z0-9_-]{1,64}$/;
 
 type Body = Record<string, unknown>;
 
@@ -176,7 +176,7 @@ export function validateCaptureRequest(body: Body, now: number): ValidCaptureReq
     }
     if (!given(body, "colo_name"))
       errors.missing("colo_name", "for a full capture (a data centre, e.g. ord02 or ORD)");
-    else if (typeof body.colo_name !== "string" || !COLO.test(body.colo_name)) {
+    else if (typeof body.colo_name !== "string" || !isColoName(body.colo_name)) {
       errors.invalid(
         "colo_name",
         `colo_name must be a data centre name such as ord02 or ORD (got ${shown(body.colo_name)})`,

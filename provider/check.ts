@@ -14,36 +14,73 @@ export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;
 }
 
-/** Paths (as dotted strings) of every unknown value in the inputs, at any depth. */
-function unknownPaths(value: unknown, prefix = ""): string[] {
+/**
+ * Keys never walked or copied: assigning them would reach an object's prototype (`__proto__`) or a
+ * built-in (`constructor.prototype`), so a hostile input could pollute every object in the process.
+ * None is a property of any resource.
+ */
+const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** No resource property nests deeper than this; values below it are left as they are, never walked. */
+const MAX_DEPTH = 16;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Own enumerable entries, without the unsafe keys. */
+function safeEntries(value: Record<string, unknown>): [string, unknown][] {
+  return Object.entries(value).filter(([k]) => !UNSAFE_KEYS.has(k));
+}
+
+/** Paths (key lists, so a key may contain dots) of every unknown value in the inputs. */
+function unknownPaths(value: unknown, prefix: string[] = []): string[][] {
   if (isUnknown(value)) return [prefix];
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return [];
-  return Object.entries(value).flatMap(([k, v]) => unknownPaths(v, prefix ? `${prefix}.${k}` : k));
+  if (!isPlainObject(value) || prefix.length >= MAX_DEPTH) return [];
+  return safeEntries(value).flatMap(([k, v]) => unknownPaths(v, [...prefix, k]));
 }
 
 /** Without the provider's own bookkeeping key and with unknown values removed, for validation. */
-function withoutUnknowns(value: unknown): unknown {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+function withoutUnknowns(value: unknown, depth = 0): unknown {
+  if (!isPlainObject(value) || depth >= MAX_DEPTH) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (k === "__provider" || isUnknown(v)) continue;
-    out[k] = withoutUnknowns(v);
+  for (const [k, v] of safeEntries(value)) {
+    if ((depth === 0 && k === "__provider") || isUnknown(v)) continue;
+    out[k] = withoutUnknowns(v, depth + 1);
   }
   return out;
 }
 
-/** Puts unknown values back where they were, over the normalized inputs. */
-function restoreUnknowns(normalized: Record<string, unknown>, paths: string[]): Record<string, unknown> {
-  for (const path of paths) {
-    const keys = path.split(".");
+/** Puts unknown values back where they were, over the normalized inputs (own properties only). */
+function restoreUnknowns(normalized: Record<string, unknown>, paths: string[][]): Record<string, unknown> {
+  for (const keys of paths) {
+    if (keys.length === 0) continue;
     let target = normalized;
     for (const key of keys.slice(0, -1)) {
-      if (typeof target[key] !== "object" || target[key] === null) target[key] = {};
+      const next = Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
+      if (!isPlainObject(next)) target[key] = {};
       target = target[key] as Record<string, unknown>;
     }
     target[keys[keys.length - 1]] = UNKNOWN;
   }
   return normalized;
+}
+
+/** A copy without `undefined` values (protobuf Structs cannot carry them) and without unsafe keys. */
+function withoutUndefined(value: unknown, depth = 0): unknown {
+  if (!isPlainObject(value) || depth >= MAX_DEPTH) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of safeEntries(value)) if (v !== undefined) out[k] = withoutUndefined(v, depth + 1);
+  return out;
+}
+
+/** A failure's reason stays readable even when it quotes a huge input. */
+const MAX_REASON = 300;
+
+function bounded(reason: string): string {
+  return reason.length <= MAX_REASON
+    ? reason
+    : `${reason.slice(0, MAX_REASON - 40)}… (${reason.length} characters)`;
 }
 
 /**
@@ -54,17 +91,34 @@ export function checkWith<T extends Record<string, unknown>>(
   schema: z.ZodType<T>,
   news: Record<string, unknown>,
 ): CheckResult<Record<string, unknown>> {
-  const unknown = unknownPaths(withoutProvider(news));
+  if (!isPlainObject(news)) {
+    return {
+      inputs: {},
+      failures: [
+        {
+          property: "(inputs)",
+          reason: `must be an object of the resource's properties, not ${describeType(news)}`,
+        },
+      ],
+    };
+  }
+  // Only the resource's own properties are carried on (an object schema names them; zod drops the rest).
+  const ownKeys = schema instanceof z.ZodObject ? new Set(Object.keys(schema.shape as object)) : undefined;
+  const own = (inputs: Record<string, unknown>) =>
+    ownKeys ? Object.fromEntries(Object.entries(inputs).filter(([k]) => ownKeys.has(k))) : inputs;
+  const unknown = unknownPaths(own(news));
   const parsed = schema.safeParse(withoutUnknowns(news));
   if (parsed.success) return { inputs: restoreUnknowns(stripUndefined(parsed.data), unknown) };
   const failures: CheckFailure[] = [];
   for (const issue of parsed.error.issues) {
-    const property = issue.path.map(String).join(".") || "(inputs)";
-    if (unknown.some((u) => property === u || property.startsWith(`${u}.`))) continue;
-    failures.push({ property, reason: issue.message });
+    const path = issue.path.map(String);
+    const property = path.join(".") || "(inputs)";
+    if (unknown.some((u) => u.length <= path.length && u.every((k, i) => k === path[i]))) continue;
+    failures.push({ property, reason: bounded(issue.message) });
   }
   // Only unknown values were at fault: pass the inputs on as they are, to be checked once known.
-  if (failures.length === 0) return { inputs: withoutProvider(news) };
+  if (failures.length === 0)
+    return { inputs: withoutUndefined(own(withoutProvider(news))) as Record<string, unknown> };
   return { inputs: withoutProvider(news), failures };
 }
 
@@ -81,7 +135,7 @@ export function stripUndefined<T extends Record<string, unknown>>(value: T): T {
 // ---- schema building blocks with messages that name the allowed values ----
 
 function describeType(input: unknown): string {
-  if (input === null) return "null";
+  if (input === null || input === undefined) return String(input);
   if (Array.isArray(input)) return "an array";
   if (typeof input === "number" && Number.isNaN(input)) return "NaN";
   return typeof input === "string" ? `the string ${JSON.stringify(input.slice(0, 80))}` : `a ${typeof input}`;

@@ -20,6 +20,7 @@ import {
   type ApiErrorDetail,
 } from "./errors";
 import {
+  DEFAULT_ANSWER_TIMEOUT_MS,
   DEFAULT_BASE_URL,
   HttpTransport,
   failedBeforeSending,
@@ -60,6 +61,17 @@ export interface CallOptions {
 const ID = /^[0-9a-f]{32}$/;
 /** Cloudflare's code for its global rate limit (as opposed to a product rule answered with 429). */
 const GLOBAL_RATE_LIMIT_CODE = 971;
+/**
+ * The shortest wait after a 429: Cloudflare's `retry-after` is at least 1 s, and a server (or proxy)
+ * answering `retry-after: 0` must not turn the retries into a request storm.
+ */
+const MIN_RATE_LIMIT_WAIT_MS = 1000;
+
+/** A final answer: a 2xx, with its JSON text when the call reads one (`exchange(…, true)`). */
+interface Exchanged {
+  answer: HttpAnswer;
+  text: string | undefined;
+}
 
 interface RequestSpec<T> {
   operation: string;
@@ -82,9 +94,11 @@ export class PcapClient {
   private readonly retry: ResolvedRetryOptions;
   private readonly secrets: string[];
   private readonly log: (event: ClientLogEvent) => void;
+  private readonly answerMs: number;
 
   constructor(options: PcapClientOptions) {
     const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL;
+    this.answerMs = options.timeouts?.answerMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
     this.transport = new HttpTransport(baseUrl, options.credentials, options.timeouts);
     this.secrets = secretsOf(options.credentials);
     const budget =
@@ -175,7 +189,7 @@ export class PcapClient {
     options?: DownloadOptions & CallOptions,
   ): Promise<DownloadResult> {
     const operation = `download packet capture ${captureId} in account ${accountId}`;
-    const answer = await this.exchange(
+    const { answer } = await this.exchange(
       {
         operation,
         method: "GET",
@@ -184,6 +198,7 @@ export class PcapClient {
         result: null,
       },
       options,
+      false,
       "application/vnd.tcpdump.pcap, application/octet-stream, application/json",
     );
     try {
@@ -283,31 +298,38 @@ export class PcapClient {
   }
 
   private async execute<T>(spec: RequestSpec<T>, options: CallOptions | undefined): Promise<T> {
-    const answer = await this.exchange(spec, options);
+    const { answer, text } = await this.exchange(spec, options, true);
     try {
-      return await this.parse(spec, answer);
+      return this.parse(spec, answer, text ?? "");
     } catch (err) {
       throw this.sanitize(err);
     }
   }
 
   /**
-   * Sends a request until it gets a final answer: a 2xx (returned with its body unread) or an error
-   * (thrown). Retries transient failures with backoff, and 429s after `retry-after`, within the deadline.
+   * Sends a request until it gets a final answer: a 2xx or an error (thrown). With `readBody`, the 2xx's
+   * body is read as part of the exchange, within the answer timeout, so a body cut short or dripped
+   * forever is a transport failure like a reset (retried, or reported as maybe applied); without it
+   * (downloads) the body is returned unread. Retries transient failures with backoff, and 429s after
+   * `retry-after`, within the deadline.
    */
   private async exchange<T>(
     spec: RequestSpec<T>,
     options: CallOptions | undefined,
+    readBody: boolean,
     accept?: string,
-  ): Promise<HttpAnswer> {
+  ): Promise<Exchanged> {
     const retry = options?.retry ? { ...this.retry, ...resolvePartial(options.retry) } : this.retry;
     const deadline = Date.now() + retry.deadlineMs;
     let failures = 0;
     for (;;) {
       const permit = await this.limiter.acquire();
       let answer: HttpAnswer;
+      let text: string | undefined;
       try {
-        answer = await this.transport.send(spec.method, spec.path, spec.body, accept);
+        const signal = readBody ? AbortSignal.timeout(this.answerMs) : undefined;
+        answer = await this.transport.send(spec.method, spec.path, spec.body, accept, signal);
+        if (readBody && isSuccess(answer.statusCode)) text = await answer.body.text();
       } catch (err) {
         permit.release();
         failures++;
@@ -323,11 +345,13 @@ export class PcapClient {
         continue;
       }
       permit.release();
-      if (answer.statusCode < 400) return answer;
+      // Only a 2xx is a success: a redirect (a proxy's login page, a moved base URL) applied nothing.
+      if (isSuccess(answer.statusCode)) return { answer, text };
 
       const error = await this.readError(spec.operation, answer);
       if (answer.statusCode === 429) {
-        const waitSeconds = error.retryAfterSeconds ?? backoffDelayMs(failures + 1, retry) / 1000;
+        const asked = error.retryAfterSeconds ?? backoffDelayMs(failures + 1, retry) / 1000;
+        const waitSeconds = Math.max(asked, MIN_RATE_LIMIT_WAIT_MS / 1000);
         if (error.hasCode(GLOBAL_RATE_LIMIT_CODE)) this.limiter.pauseUntil(Date.now() + waitSeconds * 1000);
         if (Date.now() + waitSeconds * 1000 > deadline) throw error;
         this.log({
@@ -380,10 +404,9 @@ export class PcapClient {
     );
   }
 
-  private async parse<T>(spec: RequestSpec<T>, answer: HttpAnswer): Promise<T> {
+  private parse<T>(spec: RequestSpec<T>, answer: HttpAnswer, text: string): T {
     const rayId = headerValue(answer.headers, "cf-ray");
     const status = answer.statusCode;
-    const text = await answer.body.text();
     if (spec.result === null) return undefined as T;
     let json: unknown;
     try {
@@ -431,6 +454,10 @@ export class PcapClient {
     if (err instanceof Error) err.message = redact(err.message, this.secrets);
     return err;
   }
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
 }
 
 function checkId(id: string, what: string): string {

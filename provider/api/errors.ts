@@ -141,6 +141,9 @@ function adviceFor(
   if (status === 429) {
     return `The API's rate limit was hit${retryAfter !== undefined ? `; it asked to wait ${retryAfter} s` : ""}. Wait and run again, or lower the request budget (cloudflare-pcap:rateLimit).`;
   }
+  if (status >= 300 && status < 400) {
+    return "A redirect is not an answer of the API: check the API base URL (cloudflare:baseUrl / CLOUDFLARE_BASE_URL); a proxy or a login page may be in the way.";
+  }
   if (status === 404)
     return "The object no longer exists on Cloudflare: refresh to bring the state up to date.";
   if (status === 409) return "It conflicts with what exists already; see the message above.";

@@ -16,7 +16,14 @@ export interface Timeouts {
   headersMs?: number;
   /** Longest silence between two body chunks (not the whole body: downloads can be long). Default 30 000 ms. */
   bodyMs?: number;
+  /**
+   * Longest time for a whole JSON answer, from sending the request to its last byte, so a server that
+   * drips its body a byte at a time cannot hold a call forever. Downloads are exempt. Default 60 000 ms.
+   */
+  answerMs?: number;
 }
+
+export const DEFAULT_ANSWER_TIMEOUT_MS = 60_000;
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -49,8 +56,14 @@ export class HttpTransport {
     };
   }
 
-  /** `path` is relative to the base URL, e.g. `accounts/<id>/pcaps`. */
-  send(method: HttpMethod, path: string, body?: unknown, accept?: string): Promise<HttpAnswer> {
+  /** `path` is relative to the base URL, e.g. `accounts/<id>/pcaps`; `signal` aborts it, body included. */
+  send(
+    method: HttpMethod,
+    path: string,
+    body?: unknown,
+    accept?: string,
+    signal?: AbortSignal,
+  ): Promise<HttpAnswer> {
     const url = new URL(path, this.base);
     const headers: Record<string, string> = { ...this.headers };
     if (accept) headers.accept = accept;
@@ -59,7 +72,7 @@ export class HttpTransport {
       payload = JSON.stringify(body);
       headers["content-type"] = "application/json";
     }
-    return request(url, { method, headers, body: payload, dispatcher: this.agent });
+    return request(url, { method, headers, body: payload, dispatcher: this.agent, signal });
   }
 
   close(): Promise<void> {

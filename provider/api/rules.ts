@@ -49,6 +49,13 @@ export function parseRfc3339(value: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** A data centre (`ord02`) or a city code (`ORD`): letters, digits, `_` and `-`, at most 64. */
+const COLO_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isColoName(value: string): boolean {
+  return COLO_NAME.test(value);
+}
+
 /** The parts of a bucket URI that matter for validation and for the emulator's directory layout. */
 export interface Destination {
   scheme: (typeof DESTINATION_SCHEMES)[number];
@@ -61,26 +68,34 @@ export interface Destination {
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const DIRECTORY_SEGMENT = /^[A-Za-z0-9._-]+$/;
 
+/** Quotes part of a rejected URI for a message, cut short: a message must not echo a huge input. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
+}
+
 /**
  * Parses `s3://bucket[/dir]?region=…`, `gs://bucket[/dir]`, `r2://bucket[/dir]?account-id=…`.
  * Returns a reason instead when the URI is not one of those forms.
  */
 export function parseDestination(uri: string): Destination | { error: string } {
   const match = /^([a-z0-9]+):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?$/.exec(uri);
-  if (!match) return { error: `"${uri}" is not a bucket URI (expected s3://, gs:// or r2://<bucket>[/dir])` };
+  if (!match)
+    return { error: `${quoted(uri)} is not a bucket URI (expected s3://, gs:// or r2://<bucket>[/dir])` };
   const [, scheme, bucket, path] = match;
   if (!(DESTINATION_SCHEMES as readonly string[]).includes(scheme)) {
-    return { error: `scheme "${scheme}://" is not supported (allowed: s3://, gs://, r2://)` };
+    return { error: `scheme ${quoted(`${scheme}://`)} is not supported (allowed: s3://, gs://, r2://)` };
   }
   if (!BUCKET_NAME.test(bucket) || bucket.includes("..")) {
     return {
-      error: `bucket name "${bucket}" is not valid (3–63 characters: a-z, 0-9, "." and "-", starting and ending with a letter or digit)`,
+      error: `bucket name ${quoted(bucket)} is not valid (3–63 characters: a-z, 0-9, "." and "-", starting and ending with a letter or digit)`,
     };
   }
   const segments = path.split("/").filter((s) => s !== "");
   for (const segment of segments) {
     if (segment === "." || segment === ".." || !DIRECTORY_SEGMENT.test(segment)) {
-      return { error: `directory "${path}" is not valid (segments of A-Z, a-z, 0-9, ".", "_" and "-")` };
+      return {
+        error: `directory ${quoted(path)} is not valid (segments of A-Z, a-z, 0-9, ".", "_" and "-")`,
+      };
     }
   }
   return { scheme: scheme as Destination["scheme"], bucket, directory: segments.join("/") };

@@ -31,7 +31,8 @@ export async function createCaptureOnce(
       claimed.add(created.id);
       return created;
     } catch (err) {
-      if (!(err instanceof PcapRequestMaybeAppliedError) || attempt >= MAX_ATTEMPTS) throw err;
+      if (!(err instanceof PcapRequestMaybeAppliedError)) throw err;
+      // The last attempt's lost answer is reconciled too: giving up without looking could orphan it.
       const match = (await client.listCaptures(accountId)).find(
         (c) => !claimed.has(c.id) && submittedSince(c, attemptStarted - SKEW_MS) && sameRequest(c, request),
       );
@@ -40,6 +41,7 @@ export async function createCaptureOnce(
         logLine(`the answer to creating a ${request.type} capture was lost; found the capture ${match.id}`);
         return match;
       }
+      if (attempt >= MAX_ATTEMPTS) throw err;
       logLine(
         `the answer to creating a ${request.type} capture was lost and no capture was made; trying again`,
       );

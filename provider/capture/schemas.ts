@@ -3,7 +3,15 @@
  * fields only one type takes) are checked here, before any request, with the property named.
  */
 import { z } from "zod";
-import { CAPTURE_SYSTEMS, CAPTURE_TYPES, LIMITS, MAX_OFFSET_MS, isIpv4, parseRfc3339 } from "../api/rules";
+import {
+  CAPTURE_SYSTEMS,
+  CAPTURE_TYPES,
+  LIMITS,
+  MAX_OFFSET_MS,
+  isColoName,
+  isIpv4,
+  parseRfc3339,
+} from "../api/rules";
 import {
   accountIdInput,
   booleanInput,
@@ -47,6 +55,10 @@ const captureFields = z.object({
   byteLimit: integerIn(LIMITS.byteLimit, " bytes").optional(),
   coloName: requiredString("a Cloudflare data centre such as ord02, or a city code such as ORD")
     .min(1, { error: "must not be empty: a data centre such as ord02, or a city code such as ORD" })
+    .refine((name) => name === "" || isColoName(name), {
+      error: (issue) =>
+        `must be a data centre such as ord02 or a city code such as ORD (letters, digits, "_" and "-", at most 64), not ${JSON.stringify(String(issue.input).slice(0, 80))}`,
+    })
     .optional(),
   destinationConf: destinationConfInput.optional(),
   filter: filterInput.optional(),

@@ -27,6 +27,8 @@ import { DEFAULT_VALIDATION_TIMEOUT_SECONDS, validateAndWait } from "./validate"
 
 /** Registrations submitted this long before a lost answer still count as ours (clock skew). */
 const SKEW_MS = 5 * 60 * 1000;
+/** Registration requests per create; a lost answer is reconciled against the list after each. */
+const MAX_ATTEMPTS = 3;
 
 function outputsOf(
   ownership: BucketOwnership,
@@ -69,6 +71,8 @@ async function register(
     }
   }
   const attemptStarted = Date.now();
+  // Once an answer was lost, a registration that appears may be the one that request made.
+  let answerLost = false;
   for (let attempt = 1; ; attempt++) {
     try {
       const added = await client.addOwnership(accountId, destinationConf);
@@ -76,17 +80,15 @@ async function register(
       return added;
     } catch (err) {
       forgetOwnerships(accountId);
-      if (err instanceof PcapApiError && err.status === 409) {
-        const existing = findByDestination(await freshOwnershipList(client, accountId), destinationConf);
-        if (existing) throw alreadyRegistered(accountId, existing);
-        throw err;
-      }
-      if (!(err instanceof PcapRequestMaybeAppliedError) || attempt > 1) throw err;
-      // The answer was lost: the registration may exist. Look before trying again.
+      const conflict = err instanceof PcapApiError && err.status === 409;
+      if (!conflict && !(err instanceof PcapRequestMaybeAppliedError)) throw err;
+      answerLost ||= !conflict;
+      // Look before trying again (or giving up): the registration may exist. Every lost answer is
+      // reconciled, the last attempt's too: an unknown registration would block the bucket for good.
       const existing = findByDestination(await freshOwnershipList(client, accountId), destinationConf);
       if (existing) {
         const submitted = existing.submitted ? Date.parse(existing.submitted) : NaN;
-        if (Number.isNaN(submitted) || submitted >= attemptStarted - SKEW_MS) {
+        if (answerLost && (Number.isNaN(submitted) || submitted >= attemptStarted - SKEW_MS)) {
           logLine(
             `the answer to registering ${destinationConf} was lost; found the registration ${existing.id}`,
           );
@@ -94,6 +96,7 @@ async function register(
         }
         throw alreadyRegistered(accountId, existing);
       }
+      if (conflict || attempt >= MAX_ATTEMPTS) throw err;
       logLine(
         `the answer to registering ${destinationConf} was lost and nothing was registered; trying again`,
       );
@@ -159,10 +162,17 @@ export const bucketOwnershipProvider: dynamic.ResourceProvider = {
       const { client, accountId } = contextFor(inputs.accountId);
       const ownership = await register(client, accountId, inputs);
       const outputs = outputsOf(ownership, accountId, inputs);
-      return {
-        id: ownership.id,
-        outs: await validateIfDeclared(client, ownership.id, outputs, ownership.status !== "success"),
-      };
+      try {
+        return {
+          id: ownership.id,
+          outs: await validateIfDeclared(client, ownership.id, outputs, ownership.status !== "success"),
+        };
+      } catch (err) {
+        if (err instanceof PartialFailure) throw err;
+        // The registration exists: keep it in state whatever went wrong validating it, or the next
+        // `up` would find the bucket registered by no resource (409) and could never converge.
+        throw new PartialFailure(ownership.id, outputs, (err as Error).message);
+      }
     });
   },
 

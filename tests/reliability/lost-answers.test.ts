@@ -1,0 +1,178 @@
+/**
+ * Lost answers at the worst moment, replayed deterministically (the fault soak meets them only now and
+ * then): the provider's create, called in-process as the plugin calls it, against a small fake API that
+ * applies a request and then drops its answer exactly when told. Nothing may be created that state will
+ * not know: such an ownership blocks its bucket for good (re-registering is a 409), such a capture is an
+ * orphan and a duplicate.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { providers } from "../../provider";
+import { PartialFailure } from "../../provider/partial-failure";
+
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
+const PROVIDER = "serialized shim";
+const DEST = "s3://lost-answers?region=us-east-1";
+
+type Step = "apply" | "apply-then-drop" | "fail-500" | "fail-400";
+
+/** A fake account: lists what was applied; each POST takes the next step of its script. */
+class FakeApi {
+  readonly ownerships: Record<string, unknown>[] = [];
+  readonly captures: Record<string, unknown>[] = [];
+  readonly log: string[] = [];
+  private server!: Server;
+  private ids = 0;
+  url = "";
+
+  constructor(private readonly script: Record<string, Step[]>) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => this.handle(req, res, body));
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/client/v4`;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private nextId(): string {
+    return (++this.ids).toString(16).padStart(32, "0");
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const path = (req.url ?? "").replace(`/client/v4/accounts/${ACCOUNT}`, "");
+    const key = `${req.method} ${path}`;
+    this.log.push(key);
+    const send = (status: number, result: unknown, errors: unknown[] = []) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify({ success: status < 400, errors, messages: [], result }));
+    };
+    if (req.method === "GET" && path === "/pcaps/ownership") return send(200, this.ownerships);
+    if (req.method === "GET" && path === "/pcaps") return send(200, this.captures);
+    const step = this.script[key]?.shift() ?? "apply";
+    if (step === "fail-500") return send(500, null, [{ code: 1000, message: "Internal server error" }]);
+    if (step === "fail-400") return send(400, null, [{ code: 1204, message: "not registered (yet)" }]);
+    const now = new Date().toISOString();
+    let result: Record<string, unknown>;
+    if (key === "POST /pcaps/ownership") {
+      const id = this.nextId();
+      const { destination_conf } = JSON.parse(body) as { destination_conf: string };
+      result = {
+        id,
+        destination_conf,
+        filename: `ownership-challenge-${id}.txt`,
+        status: "pending",
+        submitted: now,
+      };
+      this.ownerships.push(result);
+    } else if (key === "POST /pcaps") {
+      result = { ...(JSON.parse(body) as object), id: this.nextId(), status: "pending", submitted: now };
+      this.captures.unshift(result);
+    } else {
+      return send(404, null, [{ code: 7000, message: `no route ${key}` }]);
+    }
+    if (step === "apply-then-drop") return void res.socket?.destroy();
+    send(200, result);
+  }
+}
+
+let api: FakeApi | undefined;
+const savedEnv = { ...process.env };
+
+async function fakeApi(script: Record<string, Step[]>): Promise<FakeApi> {
+  api = new FakeApi(script);
+  await api.start();
+  process.env.CLOUDFLARE_API_TOKEN = "lost-answers-token";
+  process.env.CLOUDFLARE_BASE_URL = api.url;
+  process.env.CLOUDFLARE_ACCOUNT_ID = ACCOUNT;
+  return api;
+}
+
+beforeEach(() => {
+  // The provider's progress lines (stderr, for the engine to show): not this test's output.
+  jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+});
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  await api?.close();
+  api = undefined;
+  process.env = { ...savedEnv };
+});
+
+describe("BucketOwnership.create", () => {
+  it("reconciles a lost answer on the last attempt too: the registration it made is found, not orphaned", async () => {
+    // 1st POST: 500 (nothing applied) → list: nothing → 2nd POST: applied, answer lost → list: found.
+    const fake = await fakeApi({ "POST /pcaps/ownership": ["fail-500", "apply-then-drop"] });
+    const created = await providers.BucketOwnership.create!({ __provider: PROVIDER, destinationConf: DEST });
+    expect(fake.ownerships).toHaveLength(1);
+    expect(created.id).toBe(fake.ownerships[0].id);
+    expect(fake.log.filter((l) => l === "POST /pcaps/ownership")).toHaveLength(2);
+  });
+
+  it("three lost answers that applied nothing end in a clear error, with nothing registered", async () => {
+    const fake = await fakeApi({ "POST /pcaps/ownership": ["fail-500", "fail-500", "fail-500"] });
+    const err = await providers.BucketOwnership.create!({
+      __provider: PROVIDER,
+      destinationConf: DEST,
+    }).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(
+      /^register bucket s3:\/\/lost-answers.*may or may not have been applied/,
+    );
+    expect(fake.ownerships).toEqual([]);
+    expect(fake.log.filter((l) => l === "POST /pcaps/ownership")).toHaveLength(3);
+  });
+
+  it("a registration that fails to validate stays in state (partial failure), not orphaned", async () => {
+    const fake = await fakeApi({ "POST /pcaps/ownership/validate": ["fail-400"] });
+    const err = await providers.BucketOwnership.create!({
+      __provider: PROVIDER,
+      destinationConf: DEST,
+      ownershipChallenge: "challenge-text",
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PartialFailure);
+    const partial = err as PartialFailure;
+    expect(partial.id).toBe(fake.ownerships[0].id);
+    expect(partial.properties).toMatchObject({
+      destinationConf: DEST,
+      status: "pending",
+      __provider: PROVIDER,
+    });
+    expect(partial.reasons[0]).toMatch(/^validate bucket s3:\/\/lost-answers.*not registered \(yet\)/);
+  });
+});
+
+describe("PacketCapture.create", () => {
+  const simple = {
+    __provider: PROVIDER,
+    type: "simple",
+    system: "magic-transit",
+    timeLimit: 10,
+    packetLimit: 42,
+  };
+
+  it("reconciles a lost answer on the last attempt too: the capture it made is found, not orphaned", async () => {
+    const fake = await fakeApi({ "POST /pcaps": ["fail-500", "fail-500", "apply-then-drop"] });
+    const created = await providers.PacketCapture.create!(simple);
+    expect(fake.captures).toHaveLength(1);
+    expect(created.id).toBe(fake.captures[0].id);
+    expect(fake.log.filter((l) => l === "POST /pcaps")).toHaveLength(3);
+  });
+
+  it("three lost answers that applied nothing end in a clear error, with no capture made", async () => {
+    const fake = await fakeApi({ "POST /pcaps": ["fail-500", "fail-500", "fail-500"] });
+    const err = await providers.PacketCapture.create!(simple).catch((e: unknown) => e as Error);
+    expect((err as Error).message).toMatch(
+      /^create simple packet capture .*may or may not have been applied/,
+    );
+    expect(fake.captures).toEqual([]);
+  });
+});
