@@ -1,6 +1,6 @@
 /**
- * Polling until something is done, bounded by a deadline, with growing intervals: quick first checks for
- * things that finish fast, then fewer requests for things that take minutes.
+ * Polling until something is done, bounded by a deadline, with intervals growing linearly up to a cap:
+ * quick first checks for things that finish fast, then fewer requests for things that take minutes.
  */
 import { logLine } from "./log";
 
@@ -22,7 +22,8 @@ export type PollResult<T> = { done: true; value: T } | { done: false; value: T; 
 export async function pollUntil<T>(initial: T, options: PollOptions<T>): Promise<PollResult<T>> {
   const started = Date.now();
   const deadline = started + options.timeoutSeconds * 1000;
-  let interval = options.firstIntervalMs ?? 1000;
+  const firstInterval = options.firstIntervalMs ?? 1000;
+  let interval = firstInterval;
   const maxInterval = options.maxIntervalMs ?? 10_000;
   let value = initial;
   let lastLogged = 0;
@@ -36,7 +37,9 @@ export async function pollUntil<T>(initial: T, options: PollOptions<T>): Promise
       );
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(interval, deadline - now)));
-    interval = Math.min(maxInterval, Math.round(interval * 1.5));
+    // Linear growth (1, 2, 3 … s): as many polls as ×1.5 over long waits, but never more than twice
+    // the polls a fixed interval would need for the same detection delay (×1.5 reached 3×; bench/).
+    interval = Math.min(maxInterval, interval + firstInterval);
     value = await options.poll();
   }
   return { done: true, value };

@@ -15,6 +15,7 @@ import { logLine } from "../log";
 import { PartialFailure, keepingProvider } from "../partial-failure";
 import { pollUntil } from "../wait";
 import { createCaptureOnce, sameFilter } from "./create";
+import { SharedList } from "../shared-list";
 import { readState } from "../state";
 import {
   CAPTURE_DEFINING_INPUTS,
@@ -23,6 +24,9 @@ import {
   type PacketCaptureInputs,
   type PacketCaptureState,
 } from "./schemas";
+
+/** Capture lists shared by the reads of a refresh; dropped on every create and stop. */
+const captures = new SharedList<Capture>();
 
 /** Beyond the capture's own time limit: queueing, conversion, and the one-per-minute wait. */
 const DEFAULT_EXTRA_SECONDS = 600;
@@ -132,7 +136,7 @@ async function waitForCompletion(
  * The API stops a full capture only while it collects (`pending`, `running`); one that converts or has
  * finished answers 400. A status this provider does not know yet is tried (a 400 is tolerated).
  */
-function isStoppable(capture: Capture): boolean {
+function isStoppable(capture: Pick<Capture, "status" | "stopRequested">): boolean {
   return (
     isCaptureActive(capture.status) &&
     capture.status !== "conversion_pending" &&
@@ -141,31 +145,50 @@ function isStoppable(capture: Capture): boolean {
   );
 }
 
-/** Stops a full capture that is still collecting. One that already stopped or finished needs no stop. */
-async function stopIfActive(
+/**
+ * Stops a full capture. The stop is sent straight away: 204 stops it, and 400 (already converting or
+ * finished) or 404 (gone) leave nothing to stop, so reading the capture first would only cost a request.
+ * When every answer was lost, the capture itself says whether the stop took.
+ */
+async function stop(client: PcapClient, accountId: string, id: string): Promise<void> {
+  try {
+    await client.stopCapture(accountId, id);
+    logLine(`stopped full capture ${id}`);
+  } catch (err) {
+    if (err instanceof PcapApiError && (err.status === 400 || err.status === 404)) return;
+    if (!(err instanceof PcapNetworkError)) throw err;
+    const after = await client.getCapture(accountId, id);
+    if (isStoppable(after)) throw err;
+    logLine(`the answer to stopping full capture ${id} was lost; it is stopped (${after.status})`);
+  } finally {
+    captures.forget(accountId);
+  }
+}
+
+/** Stops the capture and reports its state after the stop (the 204 carries no body). */
+async function stopAndRead(
   client: PcapClient,
   id: string,
   state: PacketCaptureState,
 ): Promise<PacketCaptureState> {
-  const current = await client.getCapture(state.accountId, id);
-  if (!isStoppable(current)) return withReported(state, current);
-  try {
-    await client.stopCapture(state.accountId, id);
-    logLine(`stopped full capture ${id}`);
-  } catch (err) {
-    if (err instanceof PcapApiError && err.status === 400) {
-      // Finished between the get and the stop: nothing left to stop.
-    } else if (err instanceof PcapNetworkError) {
-      // Every answer was lost, but the stop may have been applied: the capture says whether it was.
-      const after = await client.getCapture(state.accountId, id);
-      if (isStoppable(after)) throw err;
-      logLine(`the answer to stopping full capture ${id} was lost; it is stopped (${after.status})`);
-      return withReported(state, after);
-    } else {
-      throw err;
-    }
-  }
+  await stop(client, state.accountId, id);
   return withReported(state, await client.getCapture(state.accountId, id));
+}
+
+/** Whether stored state already says there is nothing to stop: converting, finished, or stop requested. */
+function storedAsStopped(state: PacketCaptureState): boolean {
+  return !isStoppable(state);
+}
+
+/**
+ * A capture as the API reports it now. Reads of a refresh share one list (it holds the newest 50 with
+ * their status); a capture not on it is fetched by id.
+ */
+async function currentCapture(client: PcapClient, accountId: string, id: string): Promise<Capture> {
+  const listed = (await captures.get(accountId, () => client.listCaptures(accountId))).find(
+    (c) => c.id === id,
+  );
+  return listed ?? client.getCapture(accountId, id);
 }
 
 function changed(a: unknown, b: unknown): boolean {
@@ -219,9 +242,10 @@ export const packetCaptureProvider: dynamic.ResourceProvider = {
         toRequest(inputs),
         completionTimeoutSeconds(inputs) * 1000,
       );
+      captures.forget(accountId);
       let state = outputsOf(capture, accountId, inputs);
       try {
-        if (inputs.stopped) state = await stopIfActive(client, capture.id, state);
+        if (inputs.stopped) state = await stopAndRead(client, capture.id, state);
         if (inputs.waitForCompletion) state = await waitForCompletion(client, capture.id, state);
       } catch (err) {
         if (err instanceof PartialFailure) throw err;
@@ -243,7 +267,8 @@ export const packetCaptureProvider: dynamic.ResourceProvider = {
         completionTimeoutSeconds: inputs.completionTimeoutSeconds,
         stopped: inputs.stopped,
       });
-      if (inputs.stopped && !old.stopped) state = await stopIfActive(client, id, state);
+      if (inputs.stopped && !old.stopped && !storedAsStopped(old))
+        state = await stopAndRead(client, id, state);
       if (inputs.waitForCompletion && !inputs.stopped && !isCaptureDone(state.status)) {
         state = await waitForCompletion(client, id, state);
       }
@@ -255,7 +280,7 @@ export const packetCaptureProvider: dynamic.ResourceProvider = {
     const old = readState(packetCaptureState, props, "PacketCapture");
     const { client } = contextFor(old.accountId);
     try {
-      return { id, props: withReported(old, await client.getCapture(old.accountId, id)) };
+      return { id, props: withReported(old, await currentCapture(client, old.accountId, id)) };
     } catch (err) {
       if (err instanceof PcapApiError && err.status === 404) return {}; // gone: drop it from state
       throw err;
@@ -264,12 +289,10 @@ export const packetCaptureProvider: dynamic.ResourceProvider = {
 
   async delete(id, props) {
     const old = readState(packetCaptureState, props, "PacketCapture");
-    if (old.type !== "full") return; // simple captures end by themselves; the API keeps their history
+    // Simple captures end by themselves, and a finished or stopped full capture has nothing left to stop;
+    // the API keeps capture history and has no delete.
+    if (old.type !== "full" || storedAsStopped(old)) return;
     const { client } = contextFor(old.accountId);
-    try {
-      await stopIfActive(client, id, old);
-    } catch (err) {
-      if (!(err instanceof PcapApiError && err.status === 404)) throw err;
-    }
+    await stop(client, old.accountId, id);
   },
 };

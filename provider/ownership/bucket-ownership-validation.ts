@@ -10,34 +10,54 @@ import { accountIdFor, configureProvider, contextFor } from "../context";
 import { logLine } from "../log";
 import { PartialFailure, keepingProvider } from "../partial-failure";
 import { readState } from "../state";
-import { findByDestination, freshOwnershipList, sharedOwnershipList } from "./lookup";
+import { PcapApiError } from "../api/errors";
+import { sharedOwnershipList } from "./lookup";
 import {
   bucketOwnershipValidationInputs,
   bucketOwnershipValidationState,
   type BucketOwnershipValidationInputs,
   type BucketOwnershipValidationState,
 } from "./schemas";
-import { DEFAULT_VALIDATION_TIMEOUT_SECONDS, validateAndWait } from "./validate";
+import { DEFAULT_VALIDATION_TIMEOUT_SECONDS, validateAndWait, type ValidationOutcome } from "./validate";
 
+/** Sends the challenge and waits; the state records the outcome, and a failure keeps it in state. */
 async function validate(
-  state: BucketOwnershipValidationState,
+  accountId: string,
   inputs: BucketOwnershipValidationInputs,
-): Promise<BucketOwnershipValidationState> {
-  const { client } = contextFor(state.accountId);
-  const outcome = await validateAndWait(
-    client,
-    state.accountId,
-    state.destinationConf,
-    inputs.ownershipChallenge,
-    inputs.validationTimeoutSeconds ?? DEFAULT_VALIDATION_TIMEOUT_SECONDS,
-  );
-  const outputs = stripUndefined({
-    ...state,
+): Promise<{ id: string; outs: BucketOwnershipValidationState }> {
+  const { client } = contextFor(accountId);
+  let outcome: ValidationOutcome;
+  try {
+    outcome = await validateAndWait(
+      client,
+      accountId,
+      inputs.destinationConf,
+      inputs.ownershipChallenge,
+      inputs.validationTimeoutSeconds ?? DEFAULT_VALIDATION_TIMEOUT_SECONDS,
+    );
+  } catch (err) {
+    // The validate answer is the ownership itself, so no list is needed to find it; a 404 says the
+    // bucket was never registered.
+    if (err instanceof PcapApiError && err.status === 404) {
+      throw new Error(
+        `validate bucket ${inputs.destinationConf} in account ${accountId}: the bucket is not registered. ` +
+          "Declare a BucketOwnership for it and pass its `destinationConf` output to this resource, so the " +
+          "registration happens first.",
+      );
+    }
+    throw err;
+  }
+  const outs: BucketOwnershipValidationState = stripUndefined({
+    ownershipId: outcome.ownership.id,
+    accountId,
+    destinationConf: inputs.destinationConf,
     status: outcome.ownership.status,
     validated: outcome.ownership.validated,
+    ownershipChallenge: inputs.ownershipChallenge,
+    validationTimeoutSeconds: inputs.validationTimeoutSeconds,
   });
-  if (!outcome.ok) throw new PartialFailure(state.ownershipId, outputs, outcome.reason);
-  return outputs;
+  if (!outcome.ok) throw new PartialFailure(outcome.ownership.id, outs, outcome.reason);
+  return { id: outcome.ownership.id, outs };
 }
 
 export const bucketOwnershipValidationProvider: dynamic.ResourceProvider = {
@@ -67,28 +87,7 @@ export const bucketOwnershipValidationProvider: dynamic.ResourceProvider = {
   async create(news) {
     return keepingProvider(news, async () => {
       const inputs = bucketOwnershipValidationInputs.parse(news);
-      const { client, accountId } = contextFor(inputs.accountId);
-      const ownership = findByDestination(
-        await freshOwnershipList(client, accountId),
-        inputs.destinationConf,
-      );
-      if (!ownership) {
-        throw new Error(
-          `validate bucket ${inputs.destinationConf} in account ${accountId}: the bucket is not registered. ` +
-            "Declare a BucketOwnership for it and pass its `destinationConf` output to this resource, so the " +
-            "registration happens first.",
-        );
-      }
-      const state: BucketOwnershipValidationState = stripUndefined({
-        ownershipId: ownership.id,
-        accountId,
-        destinationConf: inputs.destinationConf,
-        status: ownership.status,
-        validated: ownership.validated,
-        ownershipChallenge: inputs.ownershipChallenge,
-        validationTimeoutSeconds: inputs.validationTimeoutSeconds,
-      });
-      return { id: ownership.id, outs: await validate(state, inputs) };
+      return validate(accountIdFor(inputs.accountId), inputs);
     });
   },
 
@@ -96,13 +95,15 @@ export const bucketOwnershipValidationProvider: dynamic.ResourceProvider = {
     return keepingProvider(news, async () => {
       const old = readState(bucketOwnershipValidationState, olds, "BucketOwnershipValidation");
       const inputs = bucketOwnershipValidationInputs.parse(news);
-      const state = stripUndefined({
-        ...old,
-        ownershipChallenge: inputs.ownershipChallenge,
-        validationTimeoutSeconds: inputs.validationTimeoutSeconds,
-      });
       const mustValidate = inputs.ownershipChallenge !== old.ownershipChallenge || old.status !== "success";
-      return { outs: mustValidate ? await validate(state, inputs) : state };
+      if (mustValidate) return { outs: (await validate(old.accountId, inputs)).outs };
+      return {
+        outs: stripUndefined({
+          ...old,
+          ownershipChallenge: inputs.ownershipChallenge,
+          validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+        }),
+      };
     });
   },
 
