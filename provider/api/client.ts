@@ -345,6 +345,10 @@ export class PcapClient {
         continue;
       }
       permit.release();
+      this.limiter.observe(
+        Number(headerValue(answer.headers, "x-ratelimit-remaining")),
+        Number(headerValue(answer.headers, "x-ratelimit-reset")),
+      );
       // Only a 2xx is a success: a redirect (a proxy's login page, a moved base URL) applied nothing.
       if (isSuccess(answer.statusCode)) return { answer, text };
 

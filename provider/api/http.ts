@@ -2,7 +2,7 @@
  * The HTTP layer: one undici Agent per client with keep-alive and explicit timeouts, the base URL, the
  * credential headers. It sends one request and returns the raw answer; retries and parsing live above.
  */
-import { Agent, request, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import { authHeaders, type Credentials } from "./credentials";
 
 /** Cloudflare's v4 API. */
@@ -35,13 +35,27 @@ export type HttpAnswer = Dispatcher.ResponseData;
 const PACKAGE_VERSION: string = (require("pulumi-cloudflare-pcap/package.json") as { version: string })
   .version;
 
+type Undici = typeof import("undici");
+
+/**
+ * undici, loaded with the first client rather than with the module: the plugin loads the provider for
+ * every call, and Check and Diff never make a request, so a cold start need not pay for it (bench/).
+ */
+function undici(): Undici {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("undici") as Undici;
+}
+
 export class HttpTransport {
   private readonly agent: Agent;
+  private readonly request: Undici["request"];
   private readonly base: URL;
   private readonly headers: Record<string, string>;
 
   constructor(baseUrl: string, credentials: Credentials, timeouts: Timeouts = {}) {
     this.base = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
+    const { Agent, request } = undici();
+    this.request = request;
     this.agent = new Agent({
       connect: { timeout: timeouts.connectMs ?? 10_000 },
       headersTimeout: timeouts.headersMs ?? 30_000,
@@ -72,7 +86,7 @@ export class HttpTransport {
       payload = JSON.stringify(body);
       headers["content-type"] = "application/json";
     }
-    return request(url, { method, headers, body: payload, dispatcher: this.agent, signal });
+    return this.request(url, { method, headers, body: payload, dispatcher: this.agent, signal });
   }
 
   close(): Promise<void> {

@@ -68,6 +68,17 @@ export class RateLimiter {
     if (untilMs > this.pausedUntil) this.pausedUntil = untilMs;
   }
 
+  /**
+   * Takes in the server's own count (`x-ratelimit-remaining`, `x-ratelimit-reset` in seconds). Requests
+   * made before this process started — an earlier deployment's, another tool's — are in the server's
+   * window but not in ours; when the server says the window is spent, wait for its reset rather than
+   * meet the lockout. Non-numbers (headers absent) are ignored.
+   */
+  observe(remaining: number, resetSeconds: number): void {
+    if (!Number.isFinite(remaining) || !Number.isFinite(resetSeconds)) return;
+    if (remaining <= this.inFlight) this.pauseUntil(this.now() + resetSeconds * 1000);
+  }
+
   /** Milliseconds until a request could be sent now (0 = immediately). */
   delayMs(): number {
     const now = this.now();

@@ -86,3 +86,19 @@ describe("RateLimiter", () => {
     expect(other).not.toBe(a);
   });
 });
+
+describe("RateLimiter.observe", () => {
+  it("waits for the server's reset when the server's window is spent, and ignores absent headers", async () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ requests: 100, seconds: 10 }, clock.now);
+    limiter.observe(NaN, NaN);
+    limiter.observe(5, 7);
+    expect(limiter.delayMs()).toBe(0); // the server has room
+    const permit = await limiter.acquire();
+    limiter.observe(1, 7); // one left, one in flight: it will be spent
+    expect(limiter.delayMs()).toBe(7000);
+    permit.release();
+    clock.advance(7000);
+    expect(limiter.delayMs()).toBe(0);
+  });
+});
