@@ -170,6 +170,7 @@ async function start(
       faults,
       counter,
       maxBodyBytes: opts.maxBodyBytes,
+      rateLimitHeadersOnEveryAnswer: opts.rateLimitHeaders === "every-answer",
       log: opts.log,
       timers,
     }),

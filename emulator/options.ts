@@ -80,6 +80,11 @@ export interface EmulatorOptions {
   faults?: FaultOptions;
   /** Also accept the challenge *filename* as `ownership_challenge` (the schema's older reading). */
   acceptFilenameChallenge?: boolean;
+  /**
+   * Which answers carry `x-ratelimit-*` headers: `"every-answer"` (default) or `"429-only"`, the only
+   * case the public sources confirm — for testing clients that cannot see the window filling up.
+   */
+  rateLimitHeaders?: "every-answer" | "429-only";
   /** Packets in every simple capture's download, overriding min(packet_limit, time_limit × 20). */
   downloadPacketCount?: number;
   /**
@@ -110,6 +115,7 @@ export interface ResolvedOptions {
   validationDelaySeconds: number;
   faults: Required<FaultOptions>;
   acceptFilenameChallenge: boolean;
+  rateLimitHeaders: "every-answer" | "429-only";
   downloadPacketCount: number | undefined;
   downloadBytes: number | undefined;
   maxBodyBytes: number;
@@ -244,6 +250,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     validationDelaySeconds,
     faults: resolveFaults(options.faults ?? {}),
     acceptFilenameChallenge: options.acceptFilenameChallenge ?? false,
+    rateLimitHeaders: options.rateLimitHeaders ?? "every-answer",
     downloadPacketCount,
     downloadBytes,
     maxBodyBytes,

@@ -29,6 +29,8 @@ export interface ServerDeps {
   faults: FaultInjector;
   counter: RequestCounter;
   maxBodyBytes: number;
+  /** Send `x-ratelimit-*` on every authenticated answer, or only with a 429. */
+  rateLimitHeadersOnEveryAnswer: boolean;
   log: ((entry: RequestLogEntry) => void) | undefined;
   /** Latency timers in flight, so close() can clear them. */
   timers: Set<NodeJS.Timeout>;
@@ -133,7 +135,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   try {
     const principal = deps.credentials.authenticate(req.headers);
     const decision = deps.limiter.hit(principal.key);
-    headers = rateHeaders(decision);
+    if (deps.rateLimitHeadersOnEveryAnswer || !decision.allowed) headers = rateHeaders(decision);
     if (!decision.allowed) {
       throw new ApiError("rateLimited", "Please wait and consider throttling your request speed");
     }

@@ -65,8 +65,10 @@ test("the client's budget under the server's limit: 100 resources, zero 429s ser
 }, 60_000);
 
 test("the client's budget above the server's limit: 429s with retry-after are sat out, nothing fails", async () => {
+  // Rate-limit headers only on 429s (all the public sources confirm): the client cannot see the server's
+  // window filling up, so it meets the lockout and must sit it out.
   env = await startPcapStack({
-    emulator: { rateLimit: SERVER_LIMIT },
+    emulator: { rateLimit: SERVER_LIMIT, rateLimitHeaders: "429-only" },
     config: { "cloudflare-pcap:rateLimit": "1000/5" },
   });
   const started = Date.now();
@@ -85,4 +87,16 @@ test("the client's budget above the server's limit: 429s with retry-after are sa
   console.log(
     `rate limits (client 1000/5 over server ${SERVER_LIMIT}): 100 resources in ${seconds.toFixed(1)} s, ${counts["429"]} × 429 sat out`,
   );
+}, 60_000);
+
+test("the client's budget above the server's limit, with the server's window in every answer: no 429 at all", async () => {
+  env = await startPcapStack({
+    emulator: { rateLimit: SERVER_LIMIT },
+    config: { "cloudflare-pcap:rateLimit": "1000/5" },
+  });
+  const result = await env.stack.up(program);
+  expect(result.summary).toEqual({ create: OWNERSHIPS + CAPTURES });
+  // x-ratelimit-remaining told the client the window was spent: it waited for the reset instead.
+  expect(env.emulator.statusCounts()["429"] ?? 0).toBe(0);
+  expectAllCreatedOnce(env);
 }, 60_000);
