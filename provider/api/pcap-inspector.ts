@@ -60,20 +60,21 @@ export class PcapInspector extends Transform {
         continue;
       }
       const size = this.endian === undefined ? GLOBAL_HEADER_BYTES : RECORD_HEADER_BYTES;
-      let header: Buffer;
-      if (this.pending.length === 0 && chunk.length - offset >= size) {
-        header = chunk.subarray(offset, offset + size); // the common case: no copy
+      if (this.endian !== undefined && this.pending.length === 0 && chunk.length - offset >= size) {
+        // The hot path (millions of records per GiB): read the length in place, no Buffer per record.
+        this.readRecordHeader(chunk, offset);
         offset += size;
-      } else {
-        const take = Math.min(size - this.pending.length, chunk.length - offset);
-        this.pending = Buffer.concat([this.pending, chunk.subarray(offset, offset + take)]);
-        offset += take;
-        if (this.pending.length < size) return;
-        header = this.pending;
-        this.pending = Buffer.alloc(0);
+        continue;
       }
+      // The global header, or a record header split across chunks: gather it first.
+      const take = Math.min(size - this.pending.length, chunk.length - offset);
+      this.pending = Buffer.concat([this.pending, chunk.subarray(offset, offset + take)]);
+      offset += take;
+      if (this.pending.length < size) return;
+      const header = this.pending;
+      this.pending = Buffer.alloc(0);
       if (this.endian === undefined) this.readGlobalHeader(header);
-      else this.readRecordHeader(header);
+      else this.readRecordHeader(header, 0);
     }
   }
 
@@ -89,8 +90,8 @@ export class PcapInspector extends Transform {
     this.endian = endian;
   }
 
-  private readRecordHeader(header: Buffer): void {
-    const included = this.endian === "LE" ? header.readUInt32LE(8) : header.readUInt32BE(8);
+  private readRecordHeader(buffer: Buffer, at: number): void {
+    const included = this.endian === "LE" ? buffer.readUInt32LE(at + 8) : buffer.readUInt32BE(at + 8);
     if (included > MAX_RECORD_BYTES) {
       throw new PcapFormatError(`corrupt pcap file: packet ${this.packets + 1} claims ${included} bytes`);
     }
