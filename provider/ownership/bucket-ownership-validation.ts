@@ -5,11 +5,12 @@
  * registration belongs to the BucketOwnership.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { checkWith, isUnknown, stripUndefined } from "../check";
+import { checkWith, stripUndefined } from "../check";
 import { accountIdFor, configureProvider, contextFor } from "../context";
 import { logLine } from "../log";
 import { PartialFailure, keepingProvider } from "../partial-failure";
 import { readState } from "../state";
+import { registrationReplaces } from "./replaces";
 import { PcapApiError } from "../api/errors";
 import { sharedOwnershipList } from "./lookup";
 import {
@@ -71,11 +72,7 @@ export const bucketOwnershipValidationProvider: dynamic.ResourceProvider = {
 
   async diff(_id, olds, news) {
     const old = readState(bucketOwnershipValidationState, olds, "BucketOwnershipValidation");
-    const replaces: string[] = [];
-    if (isUnknown(news.destinationConf) || news.destinationConf !== old.destinationConf)
-      replaces.push("destinationConf");
-    if (isUnknown(news.accountId) || accountIdFor(news.accountId) !== old.accountId)
-      replaces.push("accountId");
+    const replaces = registrationReplaces(news, old);
     const changed =
       replaces.length > 0 ||
       news.ownershipChallenge !== old.ownershipChallenge ||

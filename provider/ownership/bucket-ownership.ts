@@ -11,11 +11,12 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { PcapClient } from "../api/client";
 import { PcapApiError, PcapRequestMaybeAppliedError } from "../api/errors";
 import type { BucketOwnership } from "../api/types";
-import { checkWith, isUnknown, stripUndefined } from "../check";
-import { accountIdFor, configureProvider, contextFor } from "../context";
+import { checkWith, stripUndefined } from "../check";
+import { configureProvider, contextFor } from "../context";
 import { logLine } from "../log";
 import { PartialFailure, keepingProvider } from "../partial-failure";
 import { readState } from "../state";
+import { registrationReplaces } from "./replaces";
 import { findByDestination, forgetOwnerships, freshOwnershipList, sharedOwnershipList } from "./lookup";
 import {
   bucketOwnershipInputs,
@@ -140,11 +141,7 @@ export const bucketOwnershipProvider: dynamic.ResourceProvider = {
 
   async diff(_id, olds, news) {
     const old = readState(bucketOwnershipState, olds, "BucketOwnership");
-    const replaces: string[] = [];
-    if (isUnknown(news.destinationConf) || news.destinationConf !== old.destinationConf)
-      replaces.push("destinationConf");
-    if (isUnknown(news.accountId) || accountIdFor(news.accountId) !== old.accountId)
-      replaces.push("accountId");
+    const replaces = registrationReplaces(news, old);
     const changed =
       replaces.length > 0 ||
       news.ownershipChallenge !== old.ownershipChallenge ||
