@@ -169,7 +169,9 @@ function stageRunner(emulator: EmulatorHandle, print: (line: string) => void) {
     const counts: Record<string, number> = {};
     for (const step of result.steps) counts[step.op] = (counts[step.op] ?? 0) + 1;
     const tally = Object.entries(counts).map(([op, n]) => `${n} ${VERBS[op] ?? op}`);
-    print(`  ${tally.join(", ") || "nothing to do"} · ${apiCalls} API calls · ${seconds.toFixed(1)} s`);
+    print(
+      `  ${tally.join(", ") || "nothing to do"} · ${apiCalls} API call${apiCalls === 1 ? "" : "s"} · ${seconds.toFixed(1)} s`,
+    );
     return { result, report: { title, steps: result.steps, counts, apiCalls, seconds } };
   };
 }
