@@ -31,6 +31,8 @@ export interface DownloadProgress {
 export interface DownloadOptions {
   /** Called as bytes arrive (at most every 64 KiB of progress), and once at the end. */
   onProgress?: (progress: DownloadProgress) => void;
+  /** Aborts the download (e.g. on Ctrl-C); a file target's temporary file is removed. */
+  signal?: AbortSignal;
 }
 
 /** What a finished download wrote: sizes checked while streaming. */
@@ -53,7 +55,7 @@ export async function streamDownload(
   const progress = progressReporter(options.onProgress, totalBytes);
 
   if (typeof destination !== "string") {
-    await pipeline(answer.body, inspector, progress, destination);
+    await pipeline(answer.body, inspector, progress, destination, { signal: options.signal });
     return { bytes: inspector.bytes, packets: inspector.packets };
   }
 
@@ -68,6 +70,7 @@ export async function streamDownload(
       inspector,
       progress,
       createWriteStream(temporary, { flags: "wx", highWaterMark: WRITE_BUFFER_BYTES }),
+      { signal: options.signal },
     );
     await rename(temporary, destination);
   } catch (err) {

@@ -306,3 +306,19 @@ it("downloads stream: a 64 MB capture arrives without the heap growing by its si
   expect(result.bytes).toBeGreaterThan(63 * 1024 * 1024);
   expect(peak).toBeLessThan(32 * 1024 * 1024);
 });
+
+it("an aborted download rejects and leaves no file behind", async () => {
+  emulator.setDownloadSize({ bytes: 32 * 1024 * 1024 });
+  const created = await client.createCapture(emulator.accountId, simple);
+  await emulator.advance(15);
+  const controller = new AbortController();
+  const target = join(workDir, "aborted.pcap");
+  const download = client.downloadCapture(emulator.accountId, created.id, target, {
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (p.bytes > 1024 * 1024) controller.abort();
+    },
+  });
+  await expect(download).rejects.toThrow();
+  expect(readdirSync(workDir)).toEqual([]);
+});

@@ -53,9 +53,18 @@ export async function download(invocation: DownloadInvocation, io: CliIo): Promi
           );
         }
         progress.downloading(0);
-        return client.downloadCapture(accountId, captureId, path, {
-          onProgress: (p) => progress.downloading(p.bytes, p.totalBytes),
-        });
+        // Ctrl-C stops the download and removes its temporary file: no partial file is left behind.
+        const interrupted = new AbortController();
+        const abort = () => interrupted.abort(new CommandError("download interrupted"));
+        process.once("SIGINT", abort);
+        try {
+          return await client.downloadCapture(accountId, captureId, path, {
+            onProgress: (p) => progress.downloading(p.bytes, p.totalBytes),
+            signal: interrupted.signal,
+          });
+        } finally {
+          process.removeListener("SIGINT", abort);
+        }
       },
     );
   } finally {
