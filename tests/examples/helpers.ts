@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { EmulatorHandle } from "../../emulator";
 import { Stack, type ConfigValue } from "../engine";
 import { ensurePackageLink, repoRoot } from "../support/package-link";
+import { emulatorConfig } from "../support/pcap-stack";
 
 export const EXAMPLES_DIR = join(repoRoot(), "examples");
 
@@ -30,12 +31,7 @@ export function exampleStack(
 ): Stack {
   return new Stack({
     programDir: exampleDir(name),
-    config: {
-      "cloudflare:apiToken": { secret: emulator.token },
-      "cloudflare:baseUrl": emulator.url,
-      "cloudflare-pcap:accountId": emulator.accountId,
-      ...config,
-    },
+    config: { ...emulatorConfig(emulator), ...config },
     stateFile,
   });
 }

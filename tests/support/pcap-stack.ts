@@ -31,17 +31,21 @@ export interface PcapStack {
   close(): Promise<void>;
 }
 
+/** The stack config that points the provider at an emulator, with its credential as a secret. */
+export function emulatorConfig(emulator: EmulatorHandle): NonNullable<StackOptions["config"]> {
+  return {
+    "cloudflare:apiToken": { secret: emulator.token },
+    "cloudflare:baseUrl": emulator.url,
+    "cloudflare-pcap:accountId": emulator.accountId,
+  };
+}
+
 export async function startPcapStack(options: PcapStackOptions = {}): Promise<PcapStack> {
   ensurePackageLink();
   const emulator = await startEmulator({ simpleCaptureIntervalSeconds: 0, ...options.emulator });
   const stack = new Stack({
     programDir: PROGRAM_DIR,
-    config: {
-      "cloudflare:apiToken": { secret: emulator.token },
-      "cloudflare:baseUrl": emulator.url,
-      "cloudflare-pcap:accountId": emulator.accountId,
-      ...options.config,
-    },
+    config: { ...emulatorConfig(emulator), ...options.config },
     env: { ...options.env },
   });
   return {
