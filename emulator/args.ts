@@ -3,7 +3,13 @@
  * command that embeds the emulator. Every bad value is reported naming the flag and what it allows.
  */
 import { parseArgs } from "node:util";
-import { parseRateLimit, resolveOptions, type EmulatorOptions } from "./options";
+import {
+  FINISHED_SIMPLE_STATUSES,
+  parseRateLimit,
+  resolveOptions,
+  type EmulatorOptions,
+  type FinishedSimpleStatus,
+} from "./options";
 
 export type CliParse =
   | { kind: "help" }
@@ -32,6 +38,9 @@ Runs a local emulator of Cloudflare's PCAP API until SIGINT or SIGTERM.
   --accept-filename-challenge   also accept the challenge file's name when validating ownership
   --download-packets <n>        packets in every simple-capture download, ≥ 0
   --download-bytes <n>          size of every simple-capture download (≤ 1 record short), ≥ 24
+  --finished-simple-status <s> status of a finished simple capture: success or complete (default success)
+  --no-unknown-fields           send only the fields the official SDK declares (default: add a few
+                                fields no client knows to every capture and ownership object)
   --log                         one line per request on stderr (never credentials)
   -h, --help                    this text
 `;
@@ -55,6 +64,8 @@ const FLAGS = {
   "accept-filename-challenge": { type: "boolean" },
   "download-packets": { type: "string" },
   "download-bytes": { type: "string" },
+  "finished-simple-status": { type: "string" },
+  "no-unknown-fields": { type: "boolean" },
   log: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -163,6 +174,16 @@ export function parseCliArgs(argv: string[]): CliParse {
       "downloadBytes",
       numberFlag("download-bytes", values["download-bytes"], "an integer ≥ 24", isInt(24)),
     );
+    const finished = values["finished-simple-status"];
+    if (finished !== undefined) {
+      if (!(FINISHED_SIMPLE_STATUSES as readonly string[]).includes(finished)) {
+        throw new FlagError(
+          `--finished-simple-status must be ${FINISHED_SIMPLE_STATUSES.join(" or ")} (got ${JSON.stringify(finished)})`,
+        );
+      }
+      options.finishedSimpleStatus = finished as FinishedSimpleStatus;
+    }
+    if (values["no-unknown-fields"]) options.unknownFields = false;
     if (values.token !== undefined) checkToken(values.token);
     // Whatever the flags let through, the options' own checks must accept too.
     resolveOptions(options);

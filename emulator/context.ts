@@ -5,6 +5,7 @@
 import type { Readable } from "node:stream";
 import type { Buckets } from "./buckets";
 import type { EmulatedClock } from "./clock";
+import type { AnswerShape } from "./render";
 import type { EmulatorState } from "./state";
 
 /** Knobs that change how downloads are synthesized (settable at runtime through the handle). */
@@ -23,6 +24,8 @@ export interface Context {
   validationDelaySeconds: number;
   acceptFilenameChallenge: boolean;
   download: DownloadSize;
+  /** Which reading of the published sources answers take (finished simple status, unknown fields). */
+  shape: AnswerShape;
   /** Writes state.json when persistence is on; a no-op otherwise. Awaited before answering. */
   persist(): Promise<void>;
 }

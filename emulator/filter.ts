@@ -3,7 +3,7 @@
  * of the mapping because the emulator may import only types from provider/api/wire.
  */
 import type { CaptureFilter } from "../provider/api/types";
-import type { WireFilter } from "../provider/api/wire";
+import type { WireFilter } from "./wire";
 
 export function domainFilter(filter: WireFilter): CaptureFilter | undefined {
   const domain: CaptureFilter = {};

@@ -8,7 +8,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { WireCapture, WireOwnership } from "../provider/api/wire";
 import { CredentialStore } from "./auth";
 import { Buckets } from "./buckets";
 import { EmulatedClock } from "./clock";
@@ -32,8 +31,18 @@ import { renderCapture, renderOwnership } from "./render";
 import { API_PREFIX } from "./router";
 import { createRequestListener, sweep } from "./server";
 import { EmulatorState, type SavedIdentity } from "./state";
+import type { WireCapture, WireOwnership } from "./wire";
 
-export type { CredentialGrant, EmulatorOptions, FaultOptions, RateLimit, RequestLogEntry } from "./options";
+export type {
+  CredentialGrant,
+  EmulatorOptions,
+  FaultOptions,
+  FinishedSimpleStatus,
+  RateLimit,
+  RequestLogEntry,
+} from "./options";
+export type { WireCapture, WireFilter, WireOwnership } from "./wire";
+export { UNKNOWN_FIELDS } from "./unknown-fields";
 export { CODES } from "./errors";
 export { ROUTE_KEYS, type RouteKey } from "./counts";
 export { parseRateLimit };
@@ -77,6 +86,12 @@ export interface EmulatorHandle {
   captures(accountId?: string): WireCapture[];
   /** Ownerships as GET /pcaps/ownership would answer now (default account). */
   ownerships(accountId?: string): WireOwnership[];
+  /**
+   * The `packet_limit` a capture was created with (undefined when its request had none, as a full
+   * capture may), which the wire never shows. Throws for a capture id unknown in the account (default
+   * account) — including one that dropped off the 50-entry list.
+   */
+  requestedPacketLimit(captureId: string, accountId?: string): number | undefined;
   /** The directory a destination_conf maps to (throws for an invalid or unsafe one). */
   bucketDirectory(destinationConf: string): string;
   /** The token in the challenge file of the ownership registered for destinationConf (default account first). */
@@ -148,6 +163,7 @@ async function start(
     validationDelaySeconds: opts.validationDelaySeconds,
     acceptFilenameChallenge: opts.acceptFilenameChallenge,
     download: { packetCount: opts.downloadPacketCount, bytes: opts.downloadBytes },
+    shape: { finishedSimpleStatus: opts.finishedSimpleStatus, unknownFields: opts.unknownFields },
     persist: opts.persist
       ? () => saveState(dataDir, state.snapshot(clock.now(), identity))
       : async () => undefined,
@@ -240,9 +256,14 @@ async function start(
     statusCounts: () => counter.byOutcome(),
     resetCounts: () => counter.reset(),
     captures: (accountId) =>
-      state.account(accountOf(accountId)).captures.map((c) => renderCapture(c, clock.now())),
+      state.account(accountOf(accountId)).captures.map((c) => renderCapture(c, clock.now(), ctx.shape)),
     ownerships: (accountId) =>
-      state.account(accountOf(accountId)).ownerships.map((o) => renderOwnership(o, clock.now())),
+      state.account(accountOf(accountId)).ownerships.map((o) => renderOwnership(o, clock.now(), ctx.shape)),
+    requestedPacketLimit(captureId, accountId) {
+      const capture = state.findCapture(accountOf(accountId), captureId);
+      if (!capture) throw new Error(`no capture ${captureId} in account ${accountOf(accountId)}`);
+      return capture.packetLimit;
+    },
     bucketDirectory: (destinationConf) => buckets.directoryOf(destinationConf),
     readChallenge(destinationConf, accountId) {
       const accounts = [accountOf(accountId), ...state.accountIds()];

@@ -94,9 +94,22 @@ export interface EmulatorOptions {
   downloadBytes?: number;
   /** Largest accepted request body in bytes; default 65536. */
   maxBodyBytes?: number;
+  /**
+   * The status a finished simple capture is reported with: `"success"` (default; the docs' word) or
+   * `"complete"` (also in the SDK's status enum). Either way it can be downloaded.
+   */
+  finishedSimpleStatus?: FinishedSimpleStatus;
+  /**
+   * Add fields no client knows (`UNKNOWN_FIELDS`) to every capture and ownership object; default true,
+   * because the API may grow any time and clients must shrug that off. False sends the declared fields only.
+   */
+  unknownFields?: boolean;
   /** Called once per request after it was answered (or dropped). */
   log?: (entry: RequestLogEntry) => void;
 }
+
+export type FinishedSimpleStatus = "success" | "complete";
+export const FINISHED_SIMPLE_STATUSES: readonly FinishedSimpleStatus[] = ["success", "complete"];
 
 /** Options after defaults and checks; what the rest of the emulator reads. */
 export interface ResolvedOptions {
@@ -119,6 +132,8 @@ export interface ResolvedOptions {
   downloadPacketCount: number | undefined;
   downloadBytes: number | undefined;
   maxBodyBytes: number;
+  finishedSimpleStatus: FinishedSimpleStatus;
+  unknownFields: boolean;
   log: ((entry: RequestLogEntry) => void) | undefined;
 }
 
@@ -234,6 +249,13 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
   checkDownloadSize(downloadPacketCount, downloadBytes);
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   check(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0, "maxBodyBytes must be an integer > 0");
+  const finishedSimpleStatus = options.finishedSimpleStatus ?? "success";
+  check(
+    FINISHED_SIMPLE_STATUSES.includes(finishedSimpleStatus),
+    `finishedSimpleStatus must be one of ${FINISHED_SIMPLE_STATUSES.join(", ")}`,
+  );
+  const unknownFields = options.unknownFields ?? true;
+  check(typeof unknownFields === "boolean", "unknownFields must be a boolean");
   return {
     port,
     host: options.host ?? "127.0.0.1",
@@ -254,6 +276,8 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     downloadPacketCount,
     downloadBytes,
     maxBodyBytes,
+    finishedSimpleStatus,
+    unknownFields,
     log: options.log,
   };
 }

@@ -3,7 +3,7 @@
  * stored but derived from those timestamps (see lifecycle.ts), so the only facts kept are ones a
  * request or a completed conversion established — which is also exactly what persistence must keep.
  */
-import type { WireFilter } from "../provider/api/wire";
+import type { WireFilter } from "./wire";
 
 /** The outcome of a full capture's conversion, fixed once the emulator wrote (or failed to write) it. */
 export interface CaptureOutcome {

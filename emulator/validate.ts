@@ -4,7 +4,7 @@
  * each naming the field in its message and in `source.pointer`. Unknown fields are ignored, as the
  * real API does; only the known fields are ever read, so a hostile body cannot make validation recurse.
  */
-import type { WireFilter } from "../provider/api/wire";
+import type { WireFilter } from "./wire";
 import {
   CAPTURE_SYSTEMS,
   CAPTURE_TYPES,

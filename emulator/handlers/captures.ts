@@ -86,16 +86,16 @@ export async function createCapture(
   }
   ctx.state.addCapture(accountId, capture);
   await ctx.persist();
-  return ok(renderCapture(capture, now));
+  return ok(renderCapture(capture, now, ctx.shape));
 }
 
 export function listCaptures(ctx: Context, accountId: string): Reply {
   const now = ctx.clock.now();
-  return ok(ctx.state.account(accountId).captures.map((c) => renderCapture(c, now)));
+  return ok(ctx.state.account(accountId).captures.map((c) => renderCapture(c, now, ctx.shape)));
 }
 
 export function getCapture(ctx: Context, accountId: string, id: string): Reply {
-  return ok(renderCapture(find(ctx, accountId, id), ctx.clock.now()));
+  return ok(renderCapture(find(ctx, accountId, id), ctx.clock.now(), ctx.shape));
 }
 
 export function downloadCapture(ctx: Context, accountId: string, id: string): Reply {
@@ -106,9 +106,14 @@ export function downloadCapture(ctx: Context, accountId: string, id: string): Re
       `full captures cannot be downloaded: download the pcap files from the bucket in destination_conf (${capture.destinationConf})`,
     );
   }
-  const { status } = deriveStatus(capture, ctx.clock.now());
-  if (status === "failed")
-    throw new ApiError("downloadFailedCapture", `packet capture ${id} failed: nothing to download`);
+  const { status, errorMessage } = deriveStatus(capture, ctx.clock.now());
+  // A simple capture object carries no error_message, so the reason travels with the refusal.
+  if (status === "failed") {
+    throw new ApiError(
+      "downloadFailedCapture",
+      `packet capture ${id} failed (${errorMessage ?? "no reason recorded"}): nothing to download`,
+    );
+  }
   if (status !== "success") {
     throw new ApiError(
       "downloadNotReady",

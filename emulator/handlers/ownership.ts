@@ -47,12 +47,12 @@ export async function addOwnership(
   }
   account.ownerships.push(ownership);
   await ctx.persist();
-  return ok(renderOwnership(ownership, now));
+  return ok(renderOwnership(ownership, now, ctx.shape));
 }
 
 export function listOwnerships(ctx: Context, accountId: string): Reply {
   const now = ctx.clock.now();
-  return ok(ctx.state.account(accountId).ownerships.map((o) => renderOwnership(o, now)));
+  return ok(ctx.state.account(accountId).ownerships.map((o) => renderOwnership(o, now, ctx.shape)));
 }
 
 export async function validateOwnership(
@@ -85,7 +85,7 @@ export async function validateOwnership(
     ownership.validatedMs = now + ctx.validationDelaySeconds * 1000;
   }
   await ctx.persist();
-  return ok(renderOwnership(ownership, now));
+  return ok(renderOwnership(ownership, now, ctx.shape));
 }
 
 export async function deleteOwnership(ctx: Context, accountId: string, id: string): Promise<Reply> {
