@@ -111,3 +111,18 @@ export async function validatedBucket(
 export function result<T = Record<string, unknown>>(res: ApiResponse): T {
   return res.json?.result as T;
 }
+
+/** The bytes of GET /pcaps/{id}/download (whatever the status: a refusal's JSON comes back as bytes). */
+export async function downloadBytes(handle: EmulatorHandle, id: string): Promise<Buffer> {
+  const res = await fetch(`${handle.url}/accounts/${handle.accountId}/pcaps/${id}/download`, {
+    headers: { authorization: `Bearer ${handle.token}` },
+  });
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** Records in a classic pcap file: walks the 16-byte record headers after the 24-byte file header. */
+export function countPackets(bytes: Buffer): number {
+  let packets = 0;
+  for (let offset = 24; offset < bytes.length; packets++) offset += 16 + bytes.readUInt32LE(offset + 8);
+  return packets;
+}

@@ -1,13 +1,35 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../../emulator";
-import { api, closeAll, emulator, fullBody, result, SIMPLE, validatedBucket } from "./helpers";
+import {
+  api,
+  closeAll,
+  countPackets,
+  downloadBytes,
+  emulator,
+  fullBody,
+  result,
+  SIMPLE,
+  validatedBucket,
+} from "./helpers";
 
 afterEach(closeAll);
 
 const DEST = "r2://persisted-bucket/dir?account-id=abc";
+
+/** Moves every `…Ms` timestamp of a snapshot two days back. */
+function shiftTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shiftTimes);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [
+      key,
+      key.endsWith("Ms") && typeof v === "number" ? v - 2 * 86_400_000 : shiftTimes(v),
+    ]),
+  );
+}
 
 describe("persistence", () => {
   let dataDir: string;
@@ -77,4 +99,55 @@ describe("persistence", () => {
     await writeFile(join(dataDir, "state.json"), JSON.stringify({ version: 9 }));
     await expect(startEmulator({ dataDir, persist: true })).rejects.toThrow(/state\.json/);
   });
+
+  // Snapshots recorded with earlier versions' code (0.1.0, and 929e17e just before captures stopped
+  // echoing packet_limit): state fixtures of users' stacks include them, so they must keep loading.
+  test.each(["state-0.1.0.json", "state-929e17e.json"])(
+    "a state.json written by older code (%s) loads and keeps serving",
+    async (fixture) => {
+      const path = join(__dirname, "fixtures", fixture);
+      const saved = JSON.parse(readFileSync(path, "utf8")) as {
+        identity: { accountId: string; token: string; apiKey: string };
+        accounts: Record<string, { captures: { id: string; packetLimit?: number }[] }>;
+      };
+      const stored = saved.accounts[saved.identity.accountId].captures;
+      // Its times are when it was recorded; moved two days back, every run loads the same finished state
+      // (the emulated clock never starts before real time). Only values change, never the format.
+      writeFileSync(
+        join(dataDir, "state.json"),
+        JSON.stringify(shiftTimes(JSON.parse(readFileSync(path, "utf8")))),
+      );
+      const h = await emulator({ dataDir, persist: true, timeScale: 1e-6, unknownFields: false });
+      expect({ accountId: h.accountId, token: h.token, apiKey: h.apiKey }).toEqual(saved.identity);
+
+      // The emulated clock never starts before real time, so everything recorded has finished by now.
+      const listed = result<{ id: string; type: string; status: string; error_message?: string }[]>(
+        await api(h, "GET", ""),
+      );
+      expect(listed.map((c) => [c.type, c.status])).toEqual([
+        ["simple", "success"],
+        ["full", "failed"], // was running; converting now finds its bucket directory was not carried over
+        ["full", "success"], // stopped
+        ["full", "success"],
+        ["simple", "success"], // with offset_time
+        ["simple", "failed"], // a filter that never matches
+        ["simple", "success"],
+      ]);
+      expect(listed[1].error_message).toMatch(/bucket does not exist/);
+      expect(listed.map((c) => c.id)).toEqual(stored.map((c) => c.id));
+      expect(listed.map((c) => h.requestedPacketLimit(c.id))).toEqual(stored.map((c) => c.packetLimit));
+      expect(listed.every((c) => !("packet_limit" in c))).toBe(true);
+      expect(h.ownerships().map((o) => o.status)).toEqual(["success", "pending", "failed"]);
+
+      // It keeps working: the old simple capture downloads its packet_limit of 4 packets, and new
+      // captures join the old ones.
+      expect(countPackets(await downloadBytes(h, listed[0].id))).toBe(4);
+      expect((await api(h, "POST", "", { body: SIMPLE })).status).toBe(200);
+      expect(h.captures()).toHaveLength(stored.length + 1);
+      const after = h.captures();
+      await h.close();
+      const again = await emulator({ dataDir, persist: true, unknownFields: false });
+      expect(again.captures()).toEqual(after);
+    },
+  );
 });
