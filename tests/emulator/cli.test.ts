@@ -47,6 +47,9 @@ describe("parseCliArgs", () => {
       "5000",
       "--download-bytes",
       "1073741824",
+      "--finished-simple-status",
+      "complete",
+      "--no-unknown-fields",
       "--log",
     ]);
     expect(parsed).toEqual({
@@ -67,6 +70,8 @@ describe("parseCliArgs", () => {
         acceptFilenameChallenge: true,
         downloadPacketCount: 5000,
         downloadBytes: 1073741824,
+        finishedSimpleStatus: "complete",
+        unknownFields: false,
       },
     });
   });
@@ -89,6 +94,7 @@ describe("parseCliArgs", () => {
     [["--simple-capture-interval", "soon"], /--simple-capture-interval/],
     [["--validation-delay", ""], /--validation-delay/],
     [["--download-bytes", "10"], /--download-bytes must be an integer ≥ 24/],
+    [["--finished-simple-status", "done"], /--finished-simple-status must be success or complete/],
     [["--bogus"], /--bogus.*allowed: --port, --host/],
     [["--persist"], /--persist needs --data-dir/],
     [["--port"], /--port/],
