@@ -1,13 +1,13 @@
 /**
  * Buckets are directories: `<dataDir>/buckets/<scheme>/<bucket>/<dir...>`. Every path is built from a
- * parsed destination (parseDestination allows no "..", no absolute part, no odd characters), checked
+ * parsed destination (readBucketUri allows no "..", no absolute part, no odd characters), checked
  * lexically to stay under the buckets root, and created one segment at a time refusing symlinks, so
  * nothing a request says can make the emulator write outside its data directory.
  */
 import { readFileSync } from "node:fs";
 import { lstat, mkdir, rm, writeFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { parseDestination } from "../provider/api/rules";
+import { readBucketUri } from "./rules";
 import { ApiError } from "./errors";
 
 /**
@@ -31,14 +31,14 @@ export class Buckets {
 
   /** Directory segments (under root) of a destination; throws 1201 for anything unsafe. */
   private segments(destinationConf: string): { bucketRoot: string[]; all: string[] } {
-    const parsed = parseDestination(destinationConf);
-    if ("error" in parsed) {
-      throw new ApiError("invalidDestination", `destination_conf: ${parsed.error}`, {
+    const parsed = readBucketUri(destinationConf);
+    if ("problem" in parsed) {
+      throw new ApiError("invalidDestination", `destination_conf: ${parsed.problem}`, {
         pointer: "/destination_conf",
       });
     }
     const bucketRoot = [parsed.scheme, parsed.bucket];
-    const all = [...bucketRoot, ...(parsed.directory === "" ? [] : parsed.directory.split("/"))];
+    const all = [...bucketRoot, ...parsed.folders];
     if (all.length > MAX_SEGMENTS || all.join("/").length > MAX_PATH_CHARACTERS) {
       throw new ApiError(
         "invalidDestination",
@@ -48,7 +48,7 @@ export class Buckets {
     }
     const target = resolve(this.root, ...all);
     const rel = relative(this.root, target);
-    // Belt and braces: parseDestination already forbids this, but the guarantee must not hinge on it.
+    // Belt and braces: readBucketUri already forbids this, but the guarantee must not hinge on it.
     if (rel === "" || rel.startsWith("..") || isAbsolute(rel) || all.some((s) => s === "." || s === "..")) {
       throw new ApiError("invalidDestination", "destination_conf would leave the emulator's data directory", {
         pointer: "/destination_conf",

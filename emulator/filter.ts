@@ -1,12 +1,11 @@
 /**
- * The wire filter (as stored and echoed) to the domain filter the pcap synthesizer reads. A local copy
- * of the mapping because the emulator may import only types from provider/api/wire.
+ * The wire filter (as stored and echoed) to the packet filter the pcap synthesizer reads.
  */
-import type { CaptureFilter } from "../provider/api/types";
+import type { PacketFilter } from "./pcap";
 import type { WireFilter } from "./wire";
 
-export function domainFilter(filter: WireFilter): CaptureFilter | undefined {
-  const domain: CaptureFilter = {};
+export function domainFilter(filter: WireFilter): PacketFilter | undefined {
+  const domain: PacketFilter = {};
   if (filter.source_address !== undefined) domain.sourceAddress = filter.source_address;
   if (filter.destination_address !== undefined) domain.destinationAddress = filter.destination_address;
   if (filter.protocol !== undefined) domain.protocol = filter.protocol;

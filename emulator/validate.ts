@@ -1,22 +1,23 @@
 /**
- * Request-body validation for every POST, from the shared rules (provider/api/rules.ts) so the emulator
- * and the provider's `check` agree on what Cloudflare accepts. Every invalid field is reported at once,
- * each naming the field in its message and in `source.pointer`. Unknown fields are ignored, as the
- * real API does; only the known fields are ever read, so a hostile body cannot make validation recurse.
+ * Request-body validation for every POST, from the emulator's own reading of the API's rules (rules.ts),
+ * never the client's: where the two disagree, a test between them shows it. Every invalid field is
+ * reported at once, each naming the field in its message and in `source.pointer`. Unknown fields are
+ * ignored, as the real API does; only the known fields are ever read, so a hostile body cannot make
+ * validation recurse.
  */
 import type { WireFilter } from "./wire";
 import {
-  CAPTURE_SYSTEMS,
-  CAPTURE_TYPES,
-  LIMITS,
-  MAX_OFFSET_MS,
-  inRange,
+  BOUNDS,
+  OFFSET_WINDOW_MS,
+  SYSTEMS,
+  TYPES,
   isColoName,
-  isIpv4,
-  parseDestination,
-  parseRfc3339,
-  type Range,
-} from "../provider/api/rules";
+  isIpv4Address,
+  isWholeIn,
+  readBucketUri,
+  rfc3339Ms,
+  type WholeRange,
+} from "./rules";
 import { ApiError, fieldError } from "./errors";
 
 /** How far into the (emulated) future an offset_time may be: client and server clocks differ a little. */
@@ -66,9 +67,9 @@ class Collector {
     this.errors.push(fieldError("invalidField", field, message));
   }
 
-  integer(body: Body, key: string, path: string, range: Range, what: string): number | undefined {
+  integer(body: Body, key: string, path: string, range: WholeRange, what: string): number | undefined {
     const value = body[key];
-    if (typeof value === "number" && inRange(value, range)) return value;
+    if (isWholeIn(value, range)) return value;
     this.invalid(
       path,
       `${path} must be an integer from ${range.min} to ${range.max}${what} (got ${shown(value)})`,
@@ -95,7 +96,7 @@ function validateFilter(value: unknown, errors: Collector): WireFilter {
   for (const key of ["source_address", "destination_address"] as const) {
     if (!given(raw, key)) continue;
     const v = raw[key];
-    if (typeof v === "string" && isIpv4(v)) filter[key] = v;
+    if (typeof v === "string" && isIpv4Address(v)) filter[key] = v;
     else errors.invalid(`filter_v1.${key}`, `filter_v1.${key} must be an IPv4 address (got ${shown(v)})`);
   }
   if (given(raw, "protocol")) {
@@ -103,24 +104,24 @@ function validateFilter(value: unknown, errors: Collector): WireFilter {
       raw,
       "protocol",
       "filter_v1.protocol",
-      LIMITS.protocol,
+      BOUNDS.protocol,
       " (an IP protocol number)",
     );
   }
   for (const key of ["source_port", "destination_port"] as const) {
-    if (given(raw, key)) filter[key] = errors.integer(raw, key, `filter_v1.${key}`, LIMITS.port, "");
+    if (given(raw, key)) filter[key] = errors.integer(raw, key, `filter_v1.${key}`, BOUNDS.port, "");
   }
   return filter;
 }
 
 function validateOffset(body: Body, now: number, errors: Collector): string | undefined {
   const value = body.offset_time;
-  const ms = typeof value === "string" ? parseRfc3339(value) : undefined;
+  const ms = typeof value === "string" ? rfc3339Ms(value) : undefined;
   if (ms === undefined) {
     errors.invalid("offset_time", `offset_time must be an RFC 3339 timestamp (got ${shown(value)})`);
     return undefined;
   }
-  if (ms < now - MAX_OFFSET_MS || ms > now + OFFSET_FUTURE_SKEW_MS) {
+  if (ms < now - OFFSET_WINDOW_MS || ms > now + OFFSET_FUTURE_SKEW_MS) {
     errors.invalid("offset_time", `offset_time must be within the last 24 hours (got ${shown(value)})`);
     return undefined;
   }
@@ -131,22 +132,19 @@ function validateOffset(body: Body, now: number, errors: Collector): string | un
 export function validateCaptureRequest(body: Body, now: number): ValidCaptureRequest {
   const errors = new Collector();
   if (!given(body, "system")) errors.missing("system", "(allowed: magic-transit)");
-  else if (!(CAPTURE_SYSTEMS as readonly unknown[]).includes(body.system)) {
-    errors.invalid(
-      "system",
-      `system must be one of ${CAPTURE_SYSTEMS.join(", ")} (got ${shown(body.system)})`,
-    );
+  else if (typeof body.system !== "string" || !SYSTEMS.includes(body.system)) {
+    errors.invalid("system", `system must be one of ${SYSTEMS.join(", ")} (got ${shown(body.system)})`);
   }
   if (!given(body, "type")) errors.missing("type", "(simple or full)");
-  else if (!(CAPTURE_TYPES as readonly unknown[]).includes(body.type)) {
-    errors.invalid("type", `type must be one of ${CAPTURE_TYPES.join(", ")} (got ${shown(body.type)})`);
+  else if (typeof body.type !== "string" || !TYPES.includes(body.type)) {
+    errors.invalid("type", `type must be one of ${TYPES.join(", ")} (got ${shown(body.type)})`);
   }
   // Without a valid type the other fields' rules are unknown: report what is known so far.
   errors.throwIfAny();
   const type = body.type as "simple" | "full";
   const request: ValidCaptureRequest = { type, system: body.system as string, timeLimit: 0, filter: {} };
 
-  const timeRange = type === "simple" ? LIMITS.simpleTimeLimit : LIMITS.fullTimeLimit;
+  const timeRange = type === "simple" ? BOUNDS.simpleTimeLimit : BOUNDS.fullTimeLimit;
   if (!given(body, "time_limit"))
     errors.missing("time_limit", `for a ${type} capture (seconds, ${timeRange.min}–${timeRange.max})`);
   else
@@ -154,11 +152,11 @@ export function validateCaptureRequest(body: Body, now: number): ValidCaptureReq
       errors.integer(body, "time_limit", "time_limit", timeRange, ` seconds for a ${type} capture`) ?? 0;
 
   if (given(body, "packet_limit")) {
-    request.packetLimit = errors.integer(body, "packet_limit", "packet_limit", LIMITS.packetLimit, "");
+    request.packetLimit = errors.integer(body, "packet_limit", "packet_limit", BOUNDS.packetLimit, "");
   } else if (type === "simple") {
     errors.missing(
       "packet_limit",
-      `for a simple capture (${LIMITS.packetLimit.min}–${LIMITS.packetLimit.max})`,
+      `for a simple capture (${BOUNDS.packetLimit.min}–${BOUNDS.packetLimit.max})`,
     );
   }
   request.filter = validateFilter(body.filter_v1, errors);
@@ -186,7 +184,7 @@ export function validateCaptureRequest(body: Body, now: number): ValidCaptureReq
       errors.missing("destination_conf", "for a full capture (a validated bucket URI)");
     else request.destinationConf = validateDestinationField(body.destination_conf, errors);
     if (given(body, "byte_limit")) {
-      request.byteLimit = errors.integer(body, "byte_limit", "byte_limit", LIMITS.byteLimit, " bytes");
+      request.byteLimit = errors.integer(body, "byte_limit", "byte_limit", BOUNDS.byteLimit, " bytes");
     }
   }
   errors.throwIfAny();
@@ -198,10 +196,10 @@ function validateDestinationField(value: unknown, errors: Collector): string | u
     errors.invalid("destination_conf", `destination_conf must be a string (got ${shown(value)})`);
     return undefined;
   }
-  const parsed = parseDestination(value);
-  if ("error" in parsed) {
+  const parsed = readBucketUri(value);
+  if ("problem" in parsed) {
     errors.errors.push(
-      new ApiError("invalidDestination", `destination_conf: ${parsed.error}`, {
+      new ApiError("invalidDestination", `destination_conf: ${parsed.problem}`, {
         pointer: "/destination_conf",
       }),
     );

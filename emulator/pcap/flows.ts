@@ -1,6 +1,5 @@
-import type { CaptureFilter } from "../../provider/api/types";
 import { localMac, macFor, parseIpv4, publicAddress } from "./addresses";
-import { ICMP, TCP, UDP } from "./filter";
+import { ICMP, TCP, UDP, type PacketFilter } from "./filter";
 import { type Patch, appFor } from "./apps";
 import { fold, sum32, sumBytes } from "./checksum";
 import { ephemeralPort } from "./opaque";
@@ -68,12 +67,7 @@ interface Tuple {
 
 const MIX = [TCP, UDP, ICMP];
 
-function drawTuple(
-  rng: Prng,
-  filter: CaptureFilter,
-  servers: number[],
-  preferred: number | undefined,
-): Tuple {
+function drawTuple(rng: Prng, filter: PacketFilter, servers: number[], preferred: number | undefined): Tuple {
   const hasPorts = filter.sourcePort !== undefined || filter.destinationPort !== undefined;
   let protocol = filter.protocol;
   if (protocol === undefined) {
@@ -183,7 +177,7 @@ function buildTemplate(
  * The capture's conversations, all within the filter. Tuples are unique so each TCP sequence space and
  * ICMP echo id belongs to one flow; a filter that pins the whole tuple yields a single flow.
  */
-export function buildFlows(seed: string, filter: CaptureFilter | undefined): Flow[] {
+export function buildFlows(seed: string, filter: PacketFilter | undefined): Flow[] {
   const rng = new Prng(seed, "flows");
   const macs = { router: localMac(rng), host: localMac(rng) };
   // A customer prefix: a few servers in one /24.

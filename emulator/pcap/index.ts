@@ -3,5 +3,5 @@
  * dissector-clean traffic, generated lazily so even a multi-GiB file streams in constant memory.
  */
 export { PCAP_MAGIC, type SyntheticPcapOptions } from "./options";
-export { filterCanMatch } from "./filter";
+export { filterCanMatch, type PacketFilter } from "./filter";
 export { pcapStream, writePcapFile } from "./stream";

@@ -1,5 +1,4 @@
-import type { CaptureFilter } from "../../provider/api/types";
-import { filterCanMatch } from "./filter";
+import { filterCanMatch, type PacketFilter } from "./filter";
 
 export const PCAP_MAGIC = 0xa1b2c3d4;
 export const GLOBAL_HEADER_LEN = 24;
@@ -14,7 +13,7 @@ export interface SyntheticPcapOptions {
   /** Exactly this many packets (ignored when targetBytes is set). */
   packetCount: number;
   /** Every packet matches it: addresses, protocol, ports. */
-  filter?: CaptureFilter;
+  filter?: PacketFilter;
   /** Default 160 (simple captures); 65535 for full captures. */
   snaplen?: number;
   /** Timestamp of the first packet (ms since the epoch). */
