@@ -60,7 +60,10 @@ export interface FullCaptureRequest {
 /** The body of a capture request: its `type` says which shape. */
 export type CaptureRequest = SimpleCaptureRequest | FullCaptureRequest;
 
-/** A capture as the API reports it. Only `id` and `status` are always present. */
+/**
+ * A capture as the API reports it. Only `id` and `status` are always present. The API never reports
+ * the packet limit a capture was requested with (PCAP-API.md, "Capture object"), so neither does this.
+ */
 export interface Capture {
   id: string;
   status: CaptureStatus;
@@ -71,7 +74,6 @@ export interface Capture {
   /** RFC 3339. */
   submitted?: string;
   offsetTime?: string;
-  packetLimit?: number;
   byteLimit?: number;
   coloName?: string;
   destinationConf?: string;
@@ -97,6 +99,17 @@ export interface BucketOwnership {
 /** True once a capture has finished, successfully or not. Unknown statuses are still in progress. */
 export function isCaptureDone(status: CaptureStatus): boolean {
   return status === "success" || status === "complete" || status === "failed";
+}
+
+/**
+ * Why a capture failed, for a person: the API's `error_message` where it sends one. Simple captures
+ * carry no `error_message` in the published schema, so for them the usual cause is named instead.
+ */
+export function failureReason(capture: Pick<Capture, "type" | "errorMessage">): string {
+  if (capture.errorMessage) return capture.errorMessage;
+  return capture.type === "simple"
+    ? "Cloudflare reports no reason for simple captures; the usual one is a filter that matched no traffic"
+    : "Cloudflare gave no reason";
 }
 
 /** True while a full capture still collects or converts packets: stopping it is meaningful. */

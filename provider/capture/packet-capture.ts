@@ -8,7 +8,13 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { PcapClient } from "../api/client";
 import { PcapApiError, PcapNetworkError } from "../api/errors";
-import { isCaptureActive, isCaptureDone, type Capture, type CaptureRequest } from "../api/types";
+import {
+  failureReason,
+  isCaptureActive,
+  isCaptureDone,
+  type Capture,
+  type CaptureRequest,
+} from "../api/types";
 import { checkWith, isUnknown, stripUndefined } from "../check";
 import { accountIdFor, configureProvider, contextFor } from "../context";
 import { logLine } from "../log";
@@ -124,7 +130,7 @@ async function waitForCompletion(
     throw new PartialFailure(
       id,
       done,
-      `${state.type} capture ${id} in account ${state.accountId} failed: ${done.errorMessage ?? "Cloudflare gave no reason"}. ` +
+      `${state.type} capture ${id} in account ${state.accountId} failed: ${failureReason(done)}. ` +
         "Fix the cause (for a full capture, the bucket's access and validation; for any capture, a filter that " +
         "matches traffic), then run `pulumi up` again to replace it.",
     );

@@ -59,8 +59,10 @@ export function formatDestination(capture: Capture): string {
   return capture.type === "simple" ? "download" : "-";
 }
 
-/** "120/1000", "-/1000" when the API does not count (simple captures), "120" without a limit. */
+/**
+ * Packets captured so far, or "-" where the API does not count (simple captures). The API reports no
+ * packet limit, so none is shown beside the count.
+ */
 export function formatPackets(capture: Capture): string {
-  const captured = capture.packetsCaptured === undefined ? "-" : String(capture.packetsCaptured);
-  return capture.packetLimit === undefined ? captured : `${captured}/${capture.packetLimit}`;
+  return capture.packetsCaptured === undefined ? "-" : String(capture.packetsCaptured);
 }

@@ -216,7 +216,9 @@ function expectConverged(context: string, label: string, pcap: PcapStack, genera
   for (const r of byType(TYPES.capture)) {
     const wire = captures.get(r.id!);
     const declared = stack.outputs(r.name, TYPES.capture);
-    expect({ where, name: r.name, packetLimit: wire?.packet_limit, timeLimit: wire?.time_limit }).toEqual({
+    // The wire never reports a packet limit: the emulator says what the capture was requested with.
+    const packetLimit = wire && emulator.requestedPacketLimit(wire.id);
+    expect({ where, name: r.name, packetLimit, timeLimit: wire?.time_limit }).toEqual({
       where,
       name: r.name,
       packetLimit: declared.packetLimit,

@@ -73,7 +73,9 @@ class FakeApi {
       };
       this.ownerships.push(result);
     } else if (key === "POST /pcaps") {
-      result = { ...(JSON.parse(body) as object), id: this.nextId(), status: "pending", submitted: now };
+      // As the API answers: the request's fields without packet_limit, which no capture object carries.
+      const { packet_limit: _notReported, ...echoed } = JSON.parse(body) as Record<string, unknown>;
+      result = { ...echoed, id: this.nextId(), status: "pending", submitted: now };
       this.captures.unshift(result);
     } else {
       return send(404, null, [{ code: 7000, message: `no route ${key}` }]);

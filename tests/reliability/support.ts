@@ -141,7 +141,7 @@ export async function orphanProblems(
   for (const c of captures) {
     if (!known.captures.has(c.id)) {
       problems.push(
-        `${context}: capture ${c.id} (${c.type}, packet_limit ${c.packet_limit}) was never in state: an orphan or duplicate`,
+        `${context}: capture ${c.id} (${c.type}, submitted ${c.submitted}) was never in state: an orphan or duplicate`,
       );
     }
     if (ACTIVE.has(c.status ?? "") && !stateCaptures.includes(c.id)) {

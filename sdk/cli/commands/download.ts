@@ -4,7 +4,13 @@
  * "not ready" from "failed" or "full" apart by HTTP status, and each needs different advice.
  */
 import { resolve } from "node:path";
-import { isCaptureDone, type Capture, type DownloadResult, type PcapClient } from "../../../provider/api";
+import {
+  failureReason,
+  isCaptureDone,
+  type Capture,
+  type DownloadResult,
+  type PcapClient,
+} from "../../../provider/api";
 import { CommandError, type CliIo } from "../io";
 import { createProgress, type Progress } from "../progress";
 import { withSession } from "../session";
@@ -48,9 +54,7 @@ export async function download(invocation: DownloadInvocation, io: CliIo): Promi
           capture = await untilDone(client, accountId, capture, invocation.timeoutSeconds, progress);
         }
         if (capture.status === "failed") {
-          throw new CommandError(
-            `capture ${captureId} failed: ${capture.errorMessage ?? "the API gave no reason"}`,
-          );
+          throw new CommandError(`capture ${captureId} failed: ${failureReason(capture)}`);
         }
         progress.downloading(0);
         // Ctrl-C stops the download and removes its temporary file: no partial file is left behind.
@@ -78,8 +82,7 @@ export async function download(invocation: DownloadInvocation, io: CliIo): Promi
 function refuseFull(capture: Capture): void {
   if (capture.type !== "full") return;
   const bucket = capture.destinationConf ?? "its destination_conf";
-  const state =
-    capture.status === "failed" ? ` It failed: ${capture.errorMessage ?? "the API gave no reason"}.` : "";
+  const state = capture.status === "failed" ? ` It failed: ${failureReason(capture)}.` : "";
   throw new CommandError(
     `capture ${capture.id} is a full capture, which cannot be downloaded through the API: Cloudflare ` +
       `writes its packets as pcap_${capture.id}.pcap files to the bucket ${bucket}; fetch them from there ` +
