@@ -177,4 +177,42 @@ describe("PacketCapture.create", () => {
     );
     expect(fake.captures).toEqual([]);
   });
+
+  it("a lost answer matched by two captures (another tool made the same one) fails naming both, claiming neither", async () => {
+    const fake = await fakeApi({ "POST /pcaps": ["apply-then-drop"] });
+    const other = "f".repeat(32);
+    // Made by someone else a moment ago, with a packet limit the list cannot show.
+    fake.captures.push({
+      id: other,
+      type: "simple",
+      system: "magic-transit",
+      time_limit: 10,
+      status: "pending",
+      submitted: new Date().toISOString(),
+    });
+    const err = await providers.PacketCapture.create!(simple).catch((e: unknown) => e as Error);
+    const mine = fake.captures.find((c) => c.id !== other)!.id as string;
+    expect((err as Error).message).toMatch(
+      /^create simple packet capture in account \w+: the answer was lost, and 2 captures/,
+    );
+    expect((err as Error).message).toContain(`${mine}, ${other}`);
+    expect((err as Error).message).toContain(
+      "every field the API reports (type, system, time_limit, filter_v1, submitted since the request)",
+    );
+    expect((err as Error).message).toContain("pulumi-cloudflare-pcap list");
+    expect(fake.log.filter((l) => l === "POST /pcaps")).toHaveLength(1);
+  });
+
+  it("a capture submitted before the attempt (beyond clock skew) or with other reported fields is never taken", async () => {
+    const fake = await fakeApi({ "POST /pcaps": ["apply-then-drop"] });
+    const base = { type: "simple", system: "magic-transit", time_limit: 10, status: "success" };
+    fake.captures.push(
+      { ...base, id: "a".repeat(32), submitted: new Date(Date.now() - 10 * 60_000).toISOString() },
+      { ...base, id: "b".repeat(32), time_limit: 11, submitted: new Date().toISOString() },
+      { ...base, id: "c".repeat(32), filter_v1: { protocol: 6 }, submitted: new Date().toISOString() },
+    );
+    const created = await providers.PacketCapture.create!(simple);
+    expect(created.id).not.toMatch(/^(a+|b+|c+)$/);
+    expect(fake.captures.map((c) => c.id)).toContain(created.id);
+  });
 });
