@@ -5,6 +5,7 @@
  * not know: such an ownership blocks its bucket for good (re-registering is a 409), such a capture is an
  * orphan and a duplicate.
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { providers } from "../../provider";
@@ -22,7 +23,6 @@ class FakeApi {
   readonly captures: Record<string, unknown>[] = [];
   readonly log: string[] = [];
   private server!: Server;
-  private ids = 0;
   url = "";
 
   constructor(private readonly script: Record<string, Step[]>) {}
@@ -42,8 +42,9 @@ class FakeApi {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Random, as the API's: the provider process remembers ids it claimed across tests. */
   private nextId(): string {
-    return (++this.ids).toString(16).padStart(32, "0");
+    return randomBytes(16).toString("hex");
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
