@@ -4,9 +4,10 @@
  * providers: Check → Create; Check → Diff → Update / Replace / Same; deletes last, in reverse order.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import type * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { ROOT_STACK_TYPE, type MonitorTarget, type Registered } from "./monitor";
 import { ProviderError, type DynamicProviderPlugin } from "./plugin";
+import { Struct } from "./sdk-modules";
 import type { Op, Registration, ResourceState, StepResult } from "./types";
 import {
   annotateSecrets,
@@ -117,7 +118,7 @@ export class Deployment implements MonitorTarget {
     }
     const inputs: unknown = pulumi.runtime.deserializeProperties(args);
     const result = await this.ctx.mocks.call({ token, inputs, provider });
-    return structproto.Struct.fromJavaScript(await pulumi.runtime.serializeProperties(token, result));
+    return Struct.fromJavaScript(await pulumi.runtime.serializeProperties(token, result));
   }
 
   private async step(reg: Registration): Promise<Registered> {
@@ -164,9 +165,7 @@ export class Deployment implements MonitorTarget {
         `${reg.type} is not a dynamic resource: pass StackOptions.mocks.newResource to simulate it`,
       );
     }
-    const inputs: unknown = pulumi.runtime.deserializeProperties(
-      structproto.Struct.fromJavaScript(reg.inputs),
-    );
+    const inputs: unknown = pulumi.runtime.deserializeProperties(Struct.fromJavaScript(reg.inputs));
     const result = await mock({
       type: reg.type,
       name: reg.name,

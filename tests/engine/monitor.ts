@@ -3,9 +3,10 @@
  * uses). Unlike the SDK's MockMonitor it sees whole requests, so resource options (deleteBeforeReplace,
  * additionalSecretOutputs, dependencies, ...) reach the stand-in. It only translates; the engine decides.
  */
-import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import type * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
+import { Struct } from "./sdk-modules";
 import type { Registration } from "./types";
 import type { PropertyMap } from "./wire";
 
@@ -84,7 +85,7 @@ export class EngineMonitor {
         const res = new resproto.RegisterResourceResponse();
         res.setUrn(reg.urn);
         res.setId(id);
-        res.setObject(structproto.Struct.fromJavaScript(outputs));
+        res.setObject(Struct.fromJavaScript(outputs));
         res.setResult(
           result === "fail"
             ? resproto.Result.FAIL
@@ -118,7 +119,7 @@ export class EngineMonitor {
       ({ outputs }) => {
         const res = new resproto.ReadResourceResponse();
         res.setUrn(reg.urn);
-        res.setProperties(structproto.Struct.fromJavaScript(outputs));
+        res.setProperties(Struct.fromJavaScript(outputs));
         callback(null, res);
       },
       (err: unknown) => callback(asError(err)),
@@ -131,7 +132,7 @@ export class EngineMonitor {
   }
 
   invoke(req: resproto.ResourceInvokeRequest, callback: Callback<provproto.InvokeResponse>): void {
-    const args = req.getArgs() ?? new structproto.Struct();
+    const args = req.getArgs() ?? new Struct();
     this.target.invoke(req.getTok(), args, req.getProvider()).then(
       (ret) => {
         const res = new provproto.InvokeResponse();

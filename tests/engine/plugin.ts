@@ -4,11 +4,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as readline from "node:readline";
-import * as grpc from "@grpc/grpc-js";
-import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import type * as grpc from "@grpc/grpc-js";
+import type * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as statusproto from "@pulumi/pulumi/proto/status_pb";
+import { Metadata, Struct, credentials } from "./sdk-modules";
 import type { PropertyMap } from "./wire";
 
 /** Error raised by a provider method, decoded from the gRPC status. */
@@ -67,7 +68,7 @@ const INIT_FAILED = "pulumirpc.ErrorResourceInitFailed";
 const WATCHDOG = "data:text/javascript,process.stdin.on('end',()=>process.exit(0));process.stdin.resume();";
 
 function struct(m: PropertyMap): structproto.Struct {
-  return structproto.Struct.fromJavaScript(m);
+  return Struct.fromJavaScript(m);
 }
 
 function plain(s: structproto.Struct | undefined): PropertyMap {
@@ -122,7 +123,7 @@ export class DynamicProviderPlugin {
       (handle as Unrefable | null)?.unref?.();
     const client = new provrpc.ResourceProviderClient(
       `127.0.0.1:${port.trim()}`,
-      grpc.credentials.createInsecure(),
+      credentials.createInsecure(),
     );
     const plugin = new DynamicProviderPlugin(child, client, opts.callTimeoutMs ?? 120_000, exited);
     plugin.log.push(...early);
@@ -246,7 +247,7 @@ export class DynamicProviderPlugin {
   private call<Req, Res>(method: string, fn: Unary<Req, Res>, req: Req): Promise<Res> {
     const deadline = new Date(Date.now() + this.callTimeoutMs);
     return new Promise<Res>((resolve, reject) => {
-      fn(req, new grpc.Metadata(), { deadline }, (err, res) => {
+      fn(req, new Metadata(), { deadline }, (err, res) => {
         if (err) reject(decodeError(method, err));
         else if (res === undefined) reject(new ProviderError(`${method} returned no response`, method));
         else resolve(res);
