@@ -60,6 +60,12 @@ export interface EmulatorHandle {
   readonly accountId: string;
   /** Absolute data directory (buckets under `buckets/`, `state.json` when persisting). */
   readonly dataDir: string;
+  /**
+   * The one-simple-capture-per-minute rule in real seconds (its interval divided by the time scale; 0
+   * when the rule is off): what a client that paces its requests, such as this package's provider
+   * (`cloudflare-pcap:simpleCaptureIntervalSeconds`), must use against this emulator.
+   */
+  readonly simpleCaptureIntervalRealSeconds: number;
   /** Stops the server and every timer; removes the data directory if the emulator created it. */
   close(): Promise<void>;
   /** Emulated time, ms since the epoch. */
@@ -220,6 +226,7 @@ async function start(
     apiKey: opts.apiKey,
     accountId: opts.accountId,
     dataDir,
+    simpleCaptureIntervalRealSeconds: opts.simpleCaptureIntervalSeconds / opts.timeScale,
     close() {
       closed ??= (async () => {
         clearInterval(ticker);

@@ -5,6 +5,7 @@
 import type { Credentials } from "./api/credentials";
 import { DEFAULT_BASE_URL } from "./api/http";
 import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitBudget } from "./api/rate-limiter";
+import { SIMPLE_CAPTURE_INTERVAL_SECONDS } from "./api/rules";
 
 /** Read access to stack config, as `configure()` receives it (`<namespace>:<key>` names). */
 export interface ConfigSource {
@@ -19,6 +20,11 @@ export interface Settings {
   /** The account resources use when they name none. */
   defaultAccountId: string | undefined;
   rateLimit: RateLimitBudget;
+  /**
+   * Seconds between simple capture requests of one account: Cloudflare's one-per-minute rule, applied
+   * before the request. Only an emulator with a faster clock or another rule needs a different value.
+   */
+  simpleCaptureIntervalSeconds: number;
 }
 
 /** The stack config keys the provider reads (the official Cloudflare provider's, plus this package's). */
@@ -29,6 +35,7 @@ export const CONFIG_KEYS = {
   baseUrl: "cloudflare:baseUrl",
   accountId: "cloudflare-pcap:accountId",
   rateLimit: "cloudflare-pcap:rateLimit",
+  simpleCaptureIntervalSeconds: "cloudflare-pcap:simpleCaptureIntervalSeconds",
 } as const;
 
 /** The environment variables that fill in what stack config leaves out. */
@@ -39,6 +46,7 @@ export const ENV_VARS = {
   baseUrl: "CLOUDFLARE_BASE_URL",
   accountId: "CLOUDFLARE_ACCOUNT_ID",
   rateLimit: "CLOUDFLARE_PCAP_RATE_LIMIT",
+  simpleCaptureIntervalSeconds: "CLOUDFLARE_PCAP_SIMPLE_CAPTURE_INTERVAL_SECONDS",
 } as const;
 
 /** Thrown when settings are missing or malformed; the message lists every way to supply them. */
@@ -85,7 +93,20 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
     baseUrl: read("baseUrl") ?? DEFAULT_BASE_URL,
     defaultAccountId: defaultAccountId(config, env),
     rateLimit,
+    simpleCaptureIntervalSeconds: intervalSeconds(read("simpleCaptureIntervalSeconds")),
   };
+}
+
+function intervalSeconds(text: string | undefined): number {
+  if (text === undefined) return SIMPLE_CAPTURE_INTERVAL_SECONDS;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
+    throw new SettingsError(
+      `${CONFIG_KEYS.simpleCaptureIntervalSeconds} / ${ENV_VARS.simpleCaptureIntervalSeconds} must be seconds from 0 to 3600 ` +
+        `(Cloudflare's rule is ${SIMPLE_CAPTURE_INTERVAL_SECONDS}; 0 sends without pacing), not ${JSON.stringify(text)}`,
+    );
+  }
+  return seconds;
 }
 
 /** The configured default account, read without needing credentials (diff has none to spare). */

@@ -106,6 +106,7 @@ export class PacketCapture extends pulumi.dynamic.Resource {
         waitForCompletion: args.waitForCompletion,
         completionTimeoutSeconds: args.completionTimeoutSeconds,
         stopped: args.stopped,
+        resourceName: name,
         status: undefined,
         submitted: undefined,
         packetsCaptured: undefined,

@@ -24,6 +24,7 @@ export async function startBenchStack(
       "cloudflare:apiToken": { secret: emulator.token },
       "cloudflare:baseUrl": emulator.url,
       "cloudflare-pcap:accountId": emulator.accountId,
+      "cloudflare-pcap:simpleCaptureIntervalSeconds": String(emulator.simpleCaptureIntervalRealSeconds),
       ...options.config,
     },
     env: { ...options.env },

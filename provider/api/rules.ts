@@ -24,6 +24,9 @@ export const LIMITS = {
   protocol: { min: 0, max: 255 },
 } as const satisfies Record<string, Range>;
 
+/** Cloudflare's docs: only one simple (sample) capture request per minute per account. */
+export const SIMPLE_CAPTURE_INTERVAL_SECONDS = 60;
+
 /** How far back a simple capture's `offset_time` may reach. */
 export const MAX_OFFSET_MS = 24 * 60 * 60 * 1000;
 

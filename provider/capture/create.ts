@@ -1,31 +1,48 @@
 /**
- * Creating a capture without ever creating two, or handing one resource another's capture. The API has
- * no idempotency keys, so when the answer to a POST is lost the capture may exist: list, look for one
- * submitted since the attempt began that matches the request on every field the API reports and is not
- * already claimed by another resource, and only then try again.
+ * Creating a capture without ever creating two, or handing one resource another's capture, and at the
+ * cost of one request where Cloudflare's rules allow it. The API has no idempotency keys, so when the
+ * answer to a POST is lost the capture may exist: list, look for one submitted since the attempt began
+ * that matches the request on every field the API reports and is not already claimed by another
+ * resource, and only then try again.
  *
  * The API does not report every requested field (no capture object carries `packet_limit`), so two
  * requests can differ only where the list cannot see. Such requests never run at the same time in this
- * process: each waits for the previous one with the same visible fields to be settled (created and
- * claimed, or failed), so a lost answer can only ever match the capture its own request made.
+ * process: simple creates queue per account for the one-per-minute rule, and full creates run one at
+ * a time per account (only one may be active anyway), so a lost answer can only ever match the capture
+ * its own request made.
  */
 import type { PcapClient } from "../api/client";
-import { PcapError, PcapRequestMaybeAppliedError } from "../api/errors";
-import type { Capture, CaptureFilter, CaptureRequest } from "../api/types";
+import { PcapApiError, PcapError, PcapRequestMaybeAppliedError } from "../api/errors";
+import { isCaptureDone, type Capture, type CaptureFilter, type CaptureRequest } from "../api/types";
 import { logLine } from "../log";
+import { FullCaptureSlots, SimpleCaptureQueue, type FullCaptureHolder } from "./slots";
 
 /** Tolerated clock difference between Cloudflare and this machine when matching `submitted`. */
 const SKEW_MS = 60_000;
 const MAX_ATTEMPTS = 3;
 
+/**
+ * What this process knows of the account's captures. Shared by the whole plugin process on purpose:
+ * the engine creates the resources of one deployment concurrently in that one process.
+ */
 /** Captures created or claimed by this process: never matched twice. */
 const claimed = new Set<string>();
+const simpleQueue = new SimpleCaptureQueue();
+export const fullSlots = new FullCaptureSlots();
 
-/**
- * Creates in flight, by account and visible fields: the tail of each chain. Shared by the whole plugin
- * process on purpose — the engine creates the resources of one deployment concurrently in that process.
- */
-const inFlight = new Map<string, Promise<unknown>>();
+export interface CreateOptions {
+  /** How long the create (and the caller's wait for completion after it) may take, in seconds. */
+  timeoutSeconds: number;
+  /**
+   * Whether the time spent queued for the account's slot counts against `timeoutSeconds` (a timeout
+   * the user chose), or the timeout starts when the turn comes (the default, which knows no queue).
+   */
+  timeoutIncludesQueue: boolean;
+  /** Seconds between simple capture requests of one account (Cloudflare: 60; 0 = no pacing). */
+  simpleIntervalSeconds: number;
+  /** The declaring resource's name, for errors that point at it. */
+  resourceName?: string;
+}
 
 /** One field the API reports back, as the request set it. */
 interface VisibleField {
@@ -34,42 +51,62 @@ interface VisibleField {
   matches: (capture: Capture) => boolean;
 }
 
+/** A capture just created, and the deadline its completion must meet (ms since the epoch). */
+export interface Created {
+  capture: Capture;
+  deadline: number;
+}
+
 export async function createCaptureOnce(
   client: PcapClient,
   accountId: string,
   request: CaptureRequest,
-  deadlineMs: number,
-): Promise<Capture> {
+  options: CreateOptions,
+): Promise<Created> {
   const started = Date.now();
-  const fields = visibleFields(request);
-  const key = `${accountId} ${fingerprint(request)}`;
-  const previous = inFlight.get(key) ?? Promise.resolve();
-  const settled = previous.catch(() => undefined).then(() => createNow());
-  const tail = settled.catch(() => undefined);
-  inFlight.set(key, tail);
-  void tail.then(() => inFlight.get(key) === tail && inFlight.delete(key));
-  return settled;
-
-  async function createNow(): Promise<Capture> {
-    const waited = Date.now() - started;
-    if (waited >= 1000) {
-      logLine(
-        `waited ${Math.round(waited / 1000)} s for a ${request.type} capture that looks the same to the API ` +
-          "(it does not report packet_limit) to be created first, so that a lost answer cannot be mistaken",
-      );
+  const deadlineFrom = (turnCame: number) =>
+    (options.timeoutIncludesQueue ? started : turnCame) + options.timeoutSeconds * 1000;
+  if (request.type === "simple") {
+    const release = await simpleQueue.turn(accountId, options.simpleIntervalSeconds);
+    const deadline = deadlineFrom(Date.now());
+    let sent = true;
+    try {
+      return { capture: await createReconciled(client, accountId, request, deadline), deadline };
+    } catch (err) {
+      // Refused outright (bad request, no access): nothing was made, so the minute is still free.
+      sent = !(err instanceof PcapApiError && err.status !== 429);
+      throw err;
+    } finally {
+      release(sent);
     }
-    // Time spent behind an identical-looking request counts against the same deadline.
-    return createReconciled(client, accountId, request, fields, started + deadlineMs);
   }
+  return fullSlots.serialize(accountId, async () => {
+    const deadline = deadlineFrom(Date.now());
+    await refuseIfSlotHeld(client, accountId, options.resourceName);
+    try {
+      const capture = await createReconciled(client, accountId, request, deadline);
+      fullSlots.hold(accountId, {
+        id: capture.id,
+        coloName: request.coloName,
+        resourceName: options.resourceName,
+      });
+      return { capture, deadline };
+    } catch (err) {
+      if (err instanceof PcapApiError && err.status === 409) {
+        throw await slotTakenOnTheApi(client, accountId, options.resourceName, err);
+      }
+      throw err;
+    }
+  });
 }
 
 async function createReconciled(
   client: PcapClient,
   accountId: string,
   request: CaptureRequest,
-  fields: VisibleField[],
   deadline: number,
 ): Promise<Capture> {
+  const fields = visibleFields(request);
   const attemptStarted = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
@@ -133,23 +170,6 @@ export function visibleFields(request: CaptureRequest): VisibleField[] {
   return fields;
 }
 
-/** The visible fields' values: requests with the same fingerprint look the same in the list. */
-function fingerprint(request: CaptureRequest): string {
-  const { packetLimit: _hidden, ...visible } = request;
-  const offset = "offsetTime" in visible && visible.offsetTime ? Date.parse(visible.offsetTime) : undefined;
-  return JSON.stringify({ ...visible, offsetTime: offset, filter: canonicalFilter(visible.filter) });
-}
-
-function canonicalFilter(filter: CaptureFilter | undefined): CaptureFilter {
-  return {
-    sourceAddress: filter?.sourceAddress,
-    destinationAddress: filter?.destinationAddress,
-    protocol: filter?.protocol,
-    sourcePort: filter?.sourcePort,
-    destinationPort: filter?.destinationPort,
-  };
-}
-
 function describeMatch(fields: VisibleField[]): string {
   return [...fields.map((f) => f.name), "submitted since the request"].join(", ");
 }
@@ -168,6 +188,82 @@ function ambiguous(
       "Another program or person probably made the same capture at the same time. Check which one is yours " +
       "(`pulumi-cloudflare-pcap list`), stop the others if they are full captures, then run `pulumi up` again.",
   );
+}
+
+/** Before a full create: a capture this process knows to hold the slot, if it still does, refuses it. */
+async function refuseIfSlotHeld(
+  client: PcapClient,
+  accountId: string,
+  resourceName: string | undefined,
+): Promise<void> {
+  for (const holder of fullSlots.known(accountId)) {
+    const now = await client.getCapture(accountId, holder.id).catch((err: unknown) => {
+      if (err instanceof PcapApiError && err.status === 404) return undefined;
+      throw err;
+    });
+    if (now && holdsSlot(now)) {
+      throw new FullCaptureSlotTakenError(accountId, resourceName, {
+        ...holder,
+        coloName: now.coloName ?? holder.coloName,
+      });
+    }
+    fullSlots.release(accountId, holder.id);
+  }
+}
+
+/** After the API refused a full create with 409: find the capture that holds the slot and name it. */
+async function slotTakenOnTheApi(
+  client: PcapClient,
+  accountId: string,
+  resourceName: string | undefined,
+  refusal: PcapApiError,
+): Promise<PcapError> {
+  const active = (await client.listCaptures(accountId).catch(() => [])).find(
+    (c) => c.type === "full" && holdsSlot(c),
+  );
+  if (!active) return refusal;
+  const holder = { ...fullSlots.find(accountId, active.id), id: active.id, coloName: active.coloName };
+  return new FullCaptureSlotTakenError(accountId, resourceName, holder, refusal);
+}
+
+/** Pending or running, and not asked to stop: Cloudflare counts it against the one-full-capture rule. */
+function holdsSlot(capture: Capture): boolean {
+  return (
+    (capture.status === "pending" || capture.status === "running") &&
+    !capture.stopRequested &&
+    !isCaptureDone(capture.status)
+  );
+}
+
+/** A second full capture while one holds the account's slot: names the holder and the ways out. */
+export class FullCaptureSlotTakenError extends PcapError {
+  readonly holder: FullCaptureHolder;
+
+  constructor(
+    accountId: string,
+    resourceName: string | undefined,
+    holder: FullCaptureHolder,
+    refusal?: PcapApiError,
+  ) {
+    const operation = `create full packet capture${resourceName ? ` "${resourceName}"` : ""} in account ${accountId}`;
+    const where = holder.coloName ? ` in ${holder.coloName}` : "";
+    const api = refusal
+      ? refusal.errors.map((e) => ` ${e.message} (code ${e.code}, HTTP ${refusal.status}).`).join("")
+      : "";
+    const declared = holder.resourceName;
+    const ways = declared
+      ? `Either stop it (\`stopped: true\` on "${declared}"), let it finish first (\`waitForCompletion: true\` on ` +
+        `"${declared}" and \`dependsOn\` on it from ${resourceName ? `"${resourceName}"` : "this capture"}), or remove one of the two from the program.`
+      : "It is not declared in this deployment: stop it where it was made (its own program's `stopped: true`, or " +
+        "the Cloudflare dashboard), wait for its time limit to pass, or remove this capture from the program.";
+    super(
+      operation,
+      `${operation}: only one full capture may be pending or running at a time, and capture ${holder.id}${where}` +
+        `${declared ? ` (resource "${declared}" of this deployment)` : ""} holds the slot.${api} ${ways}`,
+      { cause: refusal },
+    );
+    this.holder = holder;
+  }
 }
 
 function submittedSince(capture: Capture, since: number): boolean {

@@ -20,7 +20,7 @@ import { accountIdFor, configureProvider, contextFor } from "../context";
 import { logLine } from "../log";
 import { PartialFailure, keepingProvider } from "../partial-failure";
 import { pollUntil } from "../wait";
-import { createCaptureOnce, sameFilter } from "./create";
+import { createCaptureOnce, fullSlots, sameFilter } from "./create";
 import { SharedList } from "../shared-list";
 import { readState } from "../state";
 import {
@@ -97,10 +97,16 @@ function withReported(state: PacketCaptureState, capture: Capture): PacketCaptur
   });
 }
 
+/** Whole seconds left until a deadline (ms since the epoch); 0 once it has passed. */
+function secondsUntil(deadline: number): number {
+  return Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+}
+
 async function waitForCompletion(
   client: PcapClient,
   id: string,
   state: PacketCaptureState,
+  timeoutSeconds: number = completionTimeoutSeconds(state),
 ): Promise<PacketCaptureState> {
   const reported: Capture = stripUndefined({
     id,
@@ -115,7 +121,7 @@ async function waitForCompletion(
     poll: () => client.getCapture(state.accountId, id),
     isDone: (c) => isCaptureDone(c.status),
     describe: (c) => `${c.status}${c.packetsCaptured !== undefined ? `, ${c.packetsCaptured} packets` : ""}`,
-    timeoutSeconds: completionTimeoutSeconds(state),
+    timeoutSeconds,
   });
   const done = withReported(state, result.value);
   if (!result.done) {
@@ -168,6 +174,7 @@ async function stop(client: PcapClient, accountId: string, id: string): Promise<
     logLine(`the answer to stopping full capture ${id} was lost; it is stopped (${after.status})`);
   } finally {
     captures.forget(accountId);
+    fullSlots.release(accountId, id);
   }
 }
 
@@ -179,6 +186,23 @@ async function stopAndRead(
 ): Promise<PacketCaptureState> {
   await stop(client, state.accountId, id);
   return withReported(state, await client.getCapture(state.accountId, id));
+}
+
+/**
+ * Tells the full-capture slot what state shows of a full capture, so that a second full capture in the
+ * same deployment is refused before its request, naming this one's resource.
+ */
+function noteFullCapture(id: string, state: PacketCaptureState, resourceName?: string): void {
+  if (state.type !== "full") return;
+  if (isStoppable(state) && !state.stopped) {
+    fullSlots.hold(state.accountId, {
+      id,
+      coloName: state.coloName,
+      resourceName: resourceName ?? state.resourceName,
+    });
+  } else {
+    fullSlots.release(state.accountId, id);
+  }
 }
 
 /** Whether stored state already says there is nothing to stop: converting, finished, or stop requested. */
@@ -214,8 +238,9 @@ export const packetCaptureProvider: dynamic.ResourceProvider = {
     return checkWith(packetCaptureInputs(olds?.offsetTime), news);
   },
 
-  async diff(_id, olds, news) {
+  async diff(id, olds, news) {
     const old = readState(packetCaptureState, olds, "PacketCapture");
+    noteFullCapture(id, old, typeof news.resourceName === "string" ? news.resourceName : undefined);
     const replaces: string[] = CAPTURE_DEFINING_INPUTS.filter((key) => changed(news[key], old[key]));
     if (isUnknown(news.accountId) || accountIdFor(news.accountId as string | undefined) !== old.accountId) {
       replaces.push("accountId");
@@ -241,18 +266,20 @@ export const packetCaptureProvider: dynamic.ResourceProvider = {
   async create(news) {
     return keepingProvider(news, async () => {
       const inputs = parseInputs(news);
-      const { client, accountId } = contextFor(inputs.accountId);
-      const capture = await createCaptureOnce(
-        client,
-        accountId,
-        toRequest(inputs),
-        completionTimeoutSeconds(inputs) * 1000,
-      );
+      const { client, accountId, settings } = contextFor(inputs.accountId);
+      const { capture, deadline } = await createCaptureOnce(client, accountId, toRequest(inputs), {
+        timeoutSeconds: completionTimeoutSeconds(inputs),
+        timeoutIncludesQueue: inputs.completionTimeoutSeconds !== undefined,
+        simpleIntervalSeconds: settings.simpleCaptureIntervalSeconds,
+        resourceName: inputs.resourceName,
+      });
       captures.forget(accountId);
       let state = outputsOf(capture, accountId, inputs);
       try {
         if (inputs.stopped) state = await stopAndRead(client, capture.id, state);
-        if (inputs.waitForCompletion) state = await waitForCompletion(client, capture.id, state);
+        if (inputs.waitForCompletion) {
+          state = await waitForCompletion(client, capture.id, state, secondsUntil(deadline));
+        }
       } catch (err) {
         if (err instanceof PartialFailure) throw err;
         // The capture exists: keep it in state whatever went wrong after creating it.
@@ -272,12 +299,14 @@ export const packetCaptureProvider: dynamic.ResourceProvider = {
         waitForCompletion: inputs.waitForCompletion,
         completionTimeoutSeconds: inputs.completionTimeoutSeconds,
         stopped: inputs.stopped,
+        resourceName: inputs.resourceName,
       });
       if (inputs.stopped && !old.stopped && !storedAsStopped(old))
         state = await stopAndRead(client, id, state);
       if (inputs.waitForCompletion && !inputs.stopped && !isCaptureDone(state.status)) {
         state = await waitForCompletion(client, id, state);
       }
+      noteFullCapture(id, state);
       return { outs: state };
     });
   },
@@ -286,7 +315,9 @@ export const packetCaptureProvider: dynamic.ResourceProvider = {
     const old = readState(packetCaptureState, props, "PacketCapture");
     const { client } = contextFor(old.accountId);
     try {
-      return { id, props: withReported(old, await currentCapture(client, old.accountId, id)) };
+      const props = withReported(old, await currentCapture(client, old.accountId, id));
+      noteFullCapture(id, props);
+      return { id, props };
     } catch (err) {
       if (err instanceof PcapApiError && err.status === 404) return {}; // gone: drop it from state
       throw err;
@@ -295,6 +326,7 @@ export const packetCaptureProvider: dynamic.ResourceProvider = {
 
   async delete(id, props) {
     const old = readState(packetCaptureState, props, "PacketCapture");
+    if (old.type === "full") fullSlots.release(old.accountId, id);
     // Simple captures end by themselves, and a finished or stopped full capture has nothing left to stop;
     // the API keeps capture history and has no delete.
     if (old.type !== "full" || storedAsStopped(old)) return;

@@ -67,6 +67,11 @@ const captureFields = z.object({
   waitForCompletion: booleanInput().optional(),
   completionTimeoutSeconds: timeoutSecondsInput.optional(),
   stopped: booleanInput().optional(),
+  /**
+   * The resource's name in the program, set by the SDK class (the engine tells a dynamic provider no
+   * URN), so that a refusal can point at the resource holding the full-capture slot. Never replaces.
+   */
+  resourceName: z.string().max(1024).optional(),
 });
 
 /** Fields only one type takes, and why the other cannot. */

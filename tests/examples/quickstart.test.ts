@@ -40,7 +40,8 @@ it("up captures and downloads; a second up changes nothing; destroy leaves the e
     const pcap = readFileSync(pcapFile);
     expect(pcap.length).toBe(first.outputs.pcapBytes);
     expect(pcap.readUInt32BE(0).toString(16)).toMatch(/^(a1b2c3d4|d4c3b2a1)$/);
-    expect(emulator.captures()).toEqual([expect.objectContaining({ id, type: "simple", packet_limit: 50 })]);
+    expect(emulator.captures()).toEqual([expect.objectContaining({ id, type: "simple" })]);
+    expect(emulator.requestedPacketLimit(id)).toBe(50);
 
     emulator.resetCounts();
     const second = await stack.up(quickstart);

@@ -18,7 +18,26 @@ describe("resolveSettings", () => {
       baseUrl: "http://127.0.0.1:9/client/v4",
       defaultAccountId: "a".repeat(32),
       rateLimit: { requests: 60, seconds: 10 },
+      simpleCaptureIntervalSeconds: 60,
     });
+  });
+
+  it("paces simple captures by Cloudflare's minute unless told another interval; a bad one is named", () => {
+    const token = { "cloudflare:apiToken": "t" };
+    expect(resolveSettings(config(token), {}).simpleCaptureIntervalSeconds).toBe(60);
+    expect(
+      resolveSettings(config({ ...token, "cloudflare-pcap:simpleCaptureIntervalSeconds": "0.5" }), {})
+        .simpleCaptureIntervalSeconds,
+    ).toBe(0.5);
+    expect(
+      resolveSettings(config(token), { CLOUDFLARE_PCAP_SIMPLE_CAPTURE_INTERVAL_SECONDS: "0" })
+        .simpleCaptureIntervalSeconds,
+    ).toBe(0);
+    expect(() =>
+      resolveSettings(config({ ...token, "cloudflare-pcap:simpleCaptureIntervalSeconds": "soon" }), {}),
+    ).toThrow(
+      /^cloudflare-pcap:simpleCaptureIntervalSeconds \/ CLOUDFLARE_PCAP_SIMPLE_CAPTURE_INTERVAL_SECONDS must be seconds from 0 to 3600 \(Cloudflare's rule is 60; 0 sends without pacing\), not "soon"$/,
+    );
   });
 
   it("a global key in config wins over a token in the environment", () => {

@@ -220,25 +220,150 @@ it("lifecycle: simple + validated full capture; no-op up and refresh; replace st
   expect(count(emulator.statusCounts(), "409")).toBe(0);
 }, 60_000);
 
-it("three simple captures converge in one up despite the one-per-minute rule; the waits are logged", async () => {
-  // A minute of emulated time is half a real second: each 429 asks for 1 s (retry-after rounds up).
-  env = await startPcapStack({ emulator: { simpleCaptureIntervalSeconds: 60, timeScale: 120 } });
+it("12 simple captures under the one-per-minute rule: 12 requests, no 429, the queue logged", async () => {
+  // A minute of emulated time is a real second; the provider is told so through its config.
+  env = await startPcapStack({ emulator: { simpleCaptureIntervalSeconds: 60, timeScale: 60 } });
   const { stack, emulator } = env;
   const result = await stack.up(async () => {
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 12; i++) {
       new PacketCapture(`sample-${i}`, { type: "simple", timeLimit: 5, packetLimit: 100, filter: WEB });
     }
   });
-  expect(result.summary).toEqual({ create: 3 });
-  expect(result.steps.filter((s) => s.error)).toEqual([]);
-  expect(emulator.captures()).toHaveLength(3);
-  expect(new Set(result.steps.map((s) => s.id))).toEqual(new Set(emulator.captures().map((c) => c.id)));
-  expect(count(emulator.statusCounts(), "429")).toBeGreaterThanOrEqual(2);
+  expect(result.summary).toEqual({ create: 12 });
+  expect(emulator.captures()).toHaveLength(12);
+  expect(emulator.requestCounts()).toEqual({ "POST /pcaps": 12 });
+  expect(count(emulator.statusCounts(), "429")).toBe(0);
   const waits = result.log.filter((line) =>
-    /create simple packet capture .*rate limited.*waiting/.test(line),
+    /waiting for the one-per-minute slot for simple captures/.test(line),
   );
-  expect(waits.length).toBeGreaterThanOrEqual(2);
-  expect(waits.length).toBe(count(emulator.statusCounts(), "429"));
+  // Every capture after the first waits for its minute, and says where it is in the queue.
+  expect(waits).toHaveLength(11);
+  for (const line of waits) expect(line).toMatch(/: \d+ ahead, about \d+ s$/);
+});
+
+it("another client takes the minute mid-way: its 429 is waited out, still at most N + 3 requests", async () => {
+  let created = 0;
+  let otherCreate: Promise<unknown> | undefined;
+  let otherPosts = 0;
+  const startOther = () => {
+    const other = new PcapClient({
+      credentials: { apiToken: env!.emulator.token },
+      baseUrl: env!.emulator.url,
+      // Each wait it logs is one of its requests refused.
+      log: (event) => void (/rate limited/.test(event.message) && otherPosts++),
+    });
+    otherPosts++;
+    const request = { type: "simple" as const, system: "magic-transit", timeLimit: 5, packetLimit: 10 };
+    return other.createCapture(env!.emulator.accountId, request).finally(() => other.close());
+  };
+  env = await startPcapStack({
+    emulator: {
+      simpleCaptureIntervalSeconds: 60,
+      timeScale: 60,
+      // Right after the provider's third capture, another tool on the account asks for the next minute.
+      log: (entry) => {
+        if (entry.route === "POST /pcaps" && entry.status === 200 && ++created === 3)
+          otherCreate = startOther();
+      },
+    },
+  });
+  const { stack, emulator } = env;
+  const result = await stack.up(async () => {
+    for (let i = 0; i < 6; i++) {
+      new PacketCapture(`sample-${i}`, { type: "simple", timeLimit: 5, packetLimit: 100, filter: WEB });
+    }
+  });
+  await otherCreate;
+  expect(result.summary).toEqual({ create: 6 });
+  expect(emulator.captures()).toHaveLength(7);
+  const ours = emulator.requestCounts()["POST /pcaps"] - otherPosts;
+  expect(ours).toBeGreaterThanOrEqual(6);
+  expect(ours).toBeLessThanOrEqual(6 + 3);
+  expect(count(emulator.statusCounts(), "429")).toBe(ours + otherPosts - 7);
+});
+
+/** A validated bucket and full captures into it, named and placed in ord02 / ams01 in turn. */
+function fullCapturesProgram(emulator: EmulatorHandle, names: string[]) {
+  return async () => {
+    const bucket = new BucketOwnership("bucket", { destinationConf: DEST });
+    const proof = new BucketOwnershipValidation("proof", {
+      destinationConf: bucket.destinationConf,
+      ownershipChallenge: pulumi.secret(bucket.filename.apply(() => emulator.readChallenge(DEST))),
+    });
+    names.forEach(
+      (name, i) =>
+        new PacketCapture(name, {
+          type: "full",
+          timeLimit: 3600,
+          coloName: i % 2 === 0 ? "ord02" : "ams01",
+          destinationConf: proof.destinationConf,
+        }),
+    );
+  };
+}
+
+const WAYS_OUT = [
+  'Either stop it (`stopped: true` on "edge-a")',
+  'let it finish first (`waitForCompletion: true` on "edge-a" and `dependsOn` on it from "edge-b")',
+  "or remove one of the two from the program",
+];
+
+it("two full captures in one program: the second fails naming the first's id, colo and resource, and the ways out", async () => {
+  env = await startPcapStack({ emulator: { timeScale: 10 } });
+  const { stack, emulator } = env;
+  const err = await failure(stack.up(fullCapturesProgram(emulator, ["edge-a", "edge-b"])));
+  const first = stack.resource("edge-a")!;
+  expect(first.id).toMatch(/^[0-9a-f]{32}$/);
+  expect(stack.outputs("edge-a").status).toBe("pending");
+  expect(stack.resource("edge-b")).toBeUndefined();
+  expect(err.message).toContain(
+    `create full packet capture "edge-b" in account ${emulator.accountId}: only one full capture may be ` +
+      `pending or running at a time, and capture ${first.id} in ord02 (resource "edge-a" of this deployment) holds the slot.`,
+  );
+  for (const way of WAYS_OUT) expect(err.message).toContain(way);
+  // Recognised before the request: one POST for the first capture, none for the second.
+  expect(emulator.requestCounts()["POST /pcaps"]).toBe(1);
+  expect(emulator.captures().filter((c) => c.type === "full")).toHaveLength(1);
+});
+
+it("a second full capture added later is refused before its request; one from elsewhere is named from the 409", async () => {
+  env = await startPcapStack({ emulator: { timeScale: 10 } });
+  const { stack, emulator } = env;
+  await stack.up(fullCapturesProgram(emulator, ["edge-a"]));
+  const first = stack.resource("edge-a")!.id!;
+  emulator.resetCounts();
+
+  // The first is in state: its diff tells the provider it holds the slot; one GET confirms it still does.
+  const err = await failure(stack.up(fullCapturesProgram(emulator, ["edge-a", "edge-b"])));
+  expect(err.message).toContain(
+    `capture ${first} in ord02 (resource "edge-a" of this deployment) holds the slot.`,
+  );
+  for (const way of WAYS_OUT) expect(err.message).toContain(way);
+  expect(emulator.requestCounts()).toEqual({ "GET /pcaps/:id": 1 });
+
+  // Another stack's capture holds the slot: only the API knows, so its 409 is answered with the holder.
+  await stack.up(fullCapturesProgram(emulator, [])); // edge-a stopped and gone; the bucket stays
+  const other = new PcapClient({ credentials: { apiToken: emulator.token }, baseUrl: emulator.url });
+  const foreign = await other
+    .createCapture(emulator.accountId, {
+      type: "full",
+      system: "magic-transit",
+      timeLimit: 3600,
+      coloName: "sjc01",
+      destinationConf: DEST,
+    })
+    .catch(async (e: unknown) => {
+      await other.close();
+      throw e;
+    });
+  await other.close();
+  const refused = await failure(stack.up(fullCapturesProgram(emulator, ["edge-a"])));
+  expect(refused.message).toContain(
+    `create full packet capture "edge-a" in account ${emulator.accountId}: only one full capture may be pending ` +
+      `or running at a time, and capture ${foreign.id} in sjc01 holds the slot.`,
+  );
+  expect(refused.message).toMatch(/\(code \d+, HTTP 409\)/);
+  expect(refused.message).toContain("It is not declared in this deployment");
 });
 
 it("answers lost after the create was applied: 5 captures, 5 distinct ids, no duplicate", async () => {

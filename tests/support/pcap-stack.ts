@@ -37,6 +37,8 @@ export function emulatorConfig(emulator: EmulatorHandle): NonNullable<StackOptio
     "cloudflare:apiToken": { secret: emulator.token },
     "cloudflare:baseUrl": emulator.url,
     "cloudflare-pcap:accountId": emulator.accountId,
+    // The provider paces simple captures by the one-per-minute rule; the emulator's minute may be faster.
+    "cloudflare-pcap:simpleCaptureIntervalSeconds": String(emulator.simpleCaptureIntervalRealSeconds),
   };
 }
 
