@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: runs the six benchmarks one after another, each in its own process, prints every
+ * `npm run bench`: runs the seven benchmarks one after another, each in its own process, prints every
  * figure next to its target and writes everything measured to bench/results/<time>.json (and
  * latest.json). `npm run bench -- <name> …` runs only those (cold-start, overhead, state, download,
- * convergence, economy). Exits 1 if a benchmark could not run; a missed target is reported, not an error.
+ * convergence, economy, queue). Exits 1 if a benchmark could not run; a missed target is reported, not
+ * an error.
  */
 import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,6 +19,7 @@ const BENCHES: Array<{ name: string; file: string; timeoutMs: number }> = [
   { name: "download", file: "download.js", timeoutMs: 240_000 },
   { name: "convergence", file: "convergence.js", timeoutMs: 300_000 },
   { name: "economy", file: "economy.js", timeoutMs: 300_000 },
+  { name: "queue", file: "queue.js", timeoutMs: 300_000 },
 ];
 
 function machine() {
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
     }
   }
   const totalSeconds = round((performance.now() - started) / 1000, 1);
-  // Printed in the contract's order (1 … 6), whatever order they ran in.
+  // Printed in the contract's order (1 … 7), whatever order they ran in.
   const figures = results
     .flatMap((r) => r.figures)
     .map((f, i) => ({ f, i }))
