@@ -8,9 +8,9 @@ import { downloadPacketCapture } from "pulumi-cloudflare-pcap";
 import { main, type BenchResult } from "./lib/common";
 
 /**
- * What-if (BENCH_WHATIF=write-buffer): the file stream of provider/api/download.ts gets a 1 MiB
+ * What-if (BENCH_WHATIF=write-buffer): the file stream of client/download.ts gets a 1 MiB
  * highWaterMark instead of the default 16 KiB. Patched at run time on the `fs` module object, which
- * dist/provider/api/download.js reads at call time; only the download's own stream (flags "wx") is changed.
+ * dist/client/download.js reads at call time; only the download's own stream (flags "wx") is changed.
  */
 function patchWriteBuffer(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

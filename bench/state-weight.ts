@@ -33,12 +33,12 @@ interface AnchorOutcome {
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the anchors load dist/ modules by path on purpose */
 function anchors(): Array<{ name: string; make: () => object }> {
-  const api = require(join(REPO, "dist/provider/api/index.js"));
+  const api = require(join(REPO, "dist/client/index.js"));
   const providerModule = require(join(REPO, "dist/provider/index.js"));
-  const http = require(join(REPO, "dist/provider/api/http.js"));
-  const backoff = require(join(REPO, "dist/provider/api/backoff.js"));
-  const errors = require(join(REPO, "dist/provider/api/errors.js"));
-  const limiter = require(join(REPO, "dist/provider/api/rate-limiter.js"));
+  const http = require(join(REPO, "dist/client/http.js"));
+  const backoff = require(join(REPO, "dist/client/backoff.js"));
+  const errors = require(join(REPO, "dist/client/errors.js"));
+  const limiter = require(join(REPO, "dist/client/rate-limiter.js"));
   type Inputs = { destinationConf: string; accountId: string };
   return [
     {

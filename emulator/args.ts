@@ -16,7 +16,12 @@ export type CliParse =
   | { kind: "run"; options: EmulatorOptions; log: boolean }
   | { kind: "error"; message: string };
 
-export const USAGE = `Usage: pcap-emulator [flags]
+/** The name of the emulator's own binary (emulator/cli.ts); a command embedding it passes its own. */
+export const EMULATOR_PROGRAM = "pcap-emulator";
+
+/** The help text, naming the program it runs as. */
+export function usage(program: string): string {
+  return `Usage: ${program} [flags]
 
 Runs a local emulator of Cloudflare's PCAP API until SIGINT or SIGTERM.
 
@@ -44,6 +49,9 @@ Runs a local emulator of Cloudflare's PCAP API until SIGINT or SIGTERM.
   --log                         one line per request on stderr (never credentials)
   -h, --help                    this text
 `;
+}
+
+export const USAGE = usage(EMULATOR_PROGRAM);
 
 const FLAGS = {
   port: { type: "string" },

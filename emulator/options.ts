@@ -108,6 +108,7 @@ export interface EmulatorOptions {
   log?: (entry: RequestLogEntry) => void;
 }
 
+/** The two statuses of a finished simple capture: the docs say "success", the SDK also lists "complete". */
 export type FinishedSimpleStatus = "success" | "complete";
 export const FINISHED_SIMPLE_STATUSES: readonly FinishedSimpleStatus[] = ["success", "complete"];
 

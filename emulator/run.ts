@@ -2,26 +2,29 @@
  * The emulator command: parse flags, start, print where it listens, run until told to stop. Takes its
  * streams and its shutdown signal as parameters so tests run it in-process and other commands reuse it.
  */
-import { parseCliArgs, USAGE } from "./args";
+import { EMULATOR_PROGRAM, parseCliArgs, usage } from "./args";
 import { startEmulator } from "./index";
 import type { RequestLogEntry } from "./options";
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
+  /** What help and messages call this command; default `pcap-emulator`. */
+  program?: string;
   /** Resolves when the emulator should stop; default: the first SIGINT or SIGTERM. */
   untilShutdown?: () => Promise<unknown>;
 }
 
 /** Exit codes: 0 clean stop (or --help), 1 could not start, 2 bad flags. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const program = io.program ?? EMULATOR_PROGRAM;
   const parsed = parseCliArgs(argv);
   if (parsed.kind === "help") {
-    io.stdout.write(USAGE);
+    io.stdout.write(usage(program));
     return 0;
   }
   if (parsed.kind === "error") {
-    io.stderr.write(`pcap-emulator: ${parsed.message}\n`);
+    io.stderr.write(`${program}: ${parsed.message}\n`);
     return 2;
   }
   const log = parsed.log
@@ -35,7 +38,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     emulator = await startEmulator({ ...parsed.options, ...(log ? { log } : {}) });
   } catch (error) {
     shutdown.dispose();
-    io.stderr.write(`pcap-emulator: cannot start: ${(error as Error).message}\n`);
+    io.stderr.write(`${program}: cannot start: ${(error as Error).message}\n`);
     return 1;
   }
   io.stdout.write(

@@ -37,6 +37,7 @@ export interface WireCapture {
   error_message?: string;
 }
 
+/** A bucket ownership as the API sends it (snake_case). */
 export interface WireOwnership {
   id: string;
   destination_conf: string;

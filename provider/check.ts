@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { CheckFailure, CheckResult } from "@pulumi/pulumi/dynamic";
-import { inRange, parseDestination, type Range } from "./api/rules";
+import { inRange, parseDestination, type Range } from "../client/rules";
 
 /** The engine's placeholder for a value that is not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

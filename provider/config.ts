@@ -2,10 +2,10 @@
  * Settings of the provider, resolved inside the plugin process (never captured into state): stack
  * config first — the same keys as the official Cloudflare provider — then environment variables.
  */
-import type { Credentials } from "./api/credentials";
-import { DEFAULT_BASE_URL } from "./api/http";
-import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitBudget } from "./api/rate-limiter";
-import { SIMPLE_CAPTURE_INTERVAL_SECONDS } from "./api/rules";
+import type { Credentials } from "../client/credentials";
+import { DEFAULT_BASE_URL } from "../client/http";
+import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitBudget } from "../client/rate-limiter";
+import { SIMPLE_CAPTURE_INTERVAL_SECONDS } from "../client/rules";
 
 /** Read access to stack config, as `configure()` receives it (`<namespace>:<key>` names). */
 export interface ConfigSource {

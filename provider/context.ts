@@ -4,7 +4,7 @@
  * limiter. Credentials live only here, in memory.
  */
 import { createHash } from "node:crypto";
-import { PcapClient } from "./api/client";
+import { PcapClient } from "../client/client";
 import {
   defaultAccountId,
   resolveAccountId,

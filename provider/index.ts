@@ -9,7 +9,7 @@ import { bucketOwnershipProvider } from "./ownership/bucket-ownership";
 import { bucketOwnershipValidationProvider } from "./ownership/bucket-ownership-validation";
 import { dispatchTo } from "./dispatch";
 
-export * from "./api";
+export * from "../client";
 export {
   resolveSettings,
   resolveAccountId,

@@ -3,8 +3,8 @@
  * settings as the resources — stack config first, then environment variables.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DownloadProgress, DownloadResult } from "../provider/api/download";
-import type { BucketOwnership as BucketOwnershipInfo, Capture } from "../provider/api/types";
+import type { DownloadProgress, DownloadResult } from "../client/download";
+import type { BucketOwnership as BucketOwnershipInfo, Capture } from "../client/types";
 import type * as providerModule from "../provider";
 
 /** Arguments shared by the read functions. */

@@ -16,7 +16,7 @@ export {
   type GetPacketCaptureArgs,
   type DownloadPacketCaptureArgs,
 } from "./functions";
-export type { DownloadProgress, DownloadResult } from "../provider/api/download";
+export type { DownloadProgress, DownloadResult } from "../client/download";
 export type {
   BucketOwnership as BucketOwnershipInfo,
   Capture,
@@ -25,4 +25,4 @@ export type {
   CaptureStatus,
   CaptureType,
   OwnershipStatus,
-} from "../provider/api/types";
+} from "../client/types";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { CaptureFilter } from "../provider/api/types";
+import type { CaptureFilter } from "../client/types";
 import { providerShim } from "./shim";
 
 /** Which packets to keep; every field optional (absent = any). */

@@ -1,6 +1,6 @@
 /**
  * What-if preload (`node --require`): the provider's HTTP layer gets undici lazily — the module object
- * handed to dist/provider/api/http.js is a proxy that loads undici on first use — as if http.ts required
+ * handed to dist/client/http.js is a proxy that loads undici on first use — as if http.ts required
  * undici inside HttpTransport instead of at module level. Everything else loads as usual.
  */
 import Module from "node:module";

@@ -11,9 +11,9 @@
  * a time per account (only one may be active anyway), so a lost answer can only ever match the capture
  * its own request made.
  */
-import type { PcapClient } from "../api/client";
-import { PcapApiError, PcapError, PcapRequestMaybeAppliedError } from "../api/errors";
-import { isCaptureDone, type Capture, type CaptureFilter, type CaptureRequest } from "../api/types";
+import type { PcapClient } from "../../client/client";
+import { PcapApiError, PcapError, PcapRequestMaybeAppliedError } from "../../client/errors";
+import { isCaptureDone, type Capture, type CaptureFilter, type CaptureRequest } from "../../client/types";
 import { logLine } from "../log";
 import { FullCaptureSlots, SimpleCaptureQueue, type FullCaptureHolder } from "./slots";
 

@@ -6,15 +6,15 @@
  * API keeps capture history).
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { PcapClient } from "../api/client";
-import { PcapApiError, PcapNetworkError } from "../api/errors";
+import type { PcapClient } from "../../client/client";
+import { PcapApiError, PcapNetworkError } from "../../client/errors";
 import {
   failureReason,
   isCaptureActive,
   isCaptureDone,
   type Capture,
   type CaptureRequest,
-} from "../api/types";
+} from "../../client/types";
 import { checkWith, isUnknown, stripUndefined } from "../check";
 import { accountIdFor, configureProvider, contextFor } from "../context";
 import { logLine } from "../log";

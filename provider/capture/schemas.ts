@@ -11,7 +11,7 @@ import {
   isColoName,
   isIpv4,
   parseRfc3339,
-} from "../api/rules";
+} from "../../client/rules";
 import {
   accountIdInput,
   booleanInput,

@@ -11,7 +11,7 @@ import { logLine } from "../log";
 import { PartialFailure, keepingProvider } from "../partial-failure";
 import { readState } from "../state";
 import { registrationReplaces } from "./replaces";
-import { PcapApiError } from "../api/errors";
+import { PcapApiError } from "../../client/errors";
 import { sharedOwnershipList } from "./lookup";
 import {
   bucketOwnershipValidationInputs,

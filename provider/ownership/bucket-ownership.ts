@@ -8,9 +8,9 @@
  *   validates again instead of registering twice.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { PcapClient } from "../api/client";
-import { PcapApiError, PcapRequestMaybeAppliedError } from "../api/errors";
-import type { BucketOwnership } from "../api/types";
+import type { PcapClient } from "../../client/client";
+import { PcapApiError, PcapRequestMaybeAppliedError } from "../../client/errors";
+import type { BucketOwnership } from "../../client/types";
 import { checkWith, stripUndefined } from "../check";
 import { configureProvider, contextFor } from "../context";
 import { logLine } from "../log";

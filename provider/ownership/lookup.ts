@@ -2,8 +2,8 @@
  * Finding ownerships. The API has no "get one ownership", only a list, so reads share one list answer
  * per account (see {@link SharedList}).
  */
-import type { PcapClient } from "../api/client";
-import type { BucketOwnership } from "../api/types";
+import type { PcapClient } from "../../client/client";
+import type { BucketOwnership } from "../../client/types";
 import { SharedList } from "../shared-list";
 
 const ownerships = new SharedList<BucketOwnership>();

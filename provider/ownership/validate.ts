@@ -2,8 +2,8 @@
  * Proving bucket ownership: send the challenge, then wait while Cloudflare says `pending` (it "can take
  * five to ten minutes"). Shared by BucketOwnership and BucketOwnershipValidation.
  */
-import type { PcapClient } from "../api/client";
-import type { BucketOwnership } from "../api/types";
+import type { PcapClient } from "../../client/client";
+import type { BucketOwnership } from "../../client/types";
 import { pollUntil } from "../wait";
 import { findByDestination, forgetOwnerships, sharedOwnershipList } from "./lookup";
 

@@ -1,4 +1,4 @@
-import { backoffDelayMs, parseRetryAfter, resolveRetryOptions } from "../../provider/api/backoff";
+import { backoffDelayMs, parseRetryAfter, resolveRetryOptions } from "../../client/backoff";
 
 describe("backoff", () => {
   const options = resolveRetryOptions({ baseDelayMs: 100, maxDelayMs: 1000 });

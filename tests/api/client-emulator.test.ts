@@ -14,7 +14,7 @@ import {
   PcapRequestMaybeAppliedError,
   type PcapClientOptions,
   type SimpleCaptureRequest,
-} from "../../provider/api";
+} from "../../client";
 
 const simple: SimpleCaptureRequest = {
   type: "simple",

@@ -10,7 +10,7 @@ import {
   PcapResponseError,
   PcapUsageError,
   type ClientLogEvent,
-} from "../../provider/api";
+} from "../../client";
 import {
   fail,
   ok,

@@ -1,6 +1,6 @@
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { PcapFormatError, PcapInspector } from "../../provider/api/pcap-inspector";
+import { PcapFormatError, PcapInspector } from "../../client/pcap-inspector";
 
 function pcapBytes(packetSizes: number[], littleEndian = true): Buffer {
   const header = Buffer.alloc(24);

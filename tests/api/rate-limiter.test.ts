@@ -1,4 +1,4 @@
-import { RateLimiter, parseRateLimit, sharedRateLimiter } from "../../provider/api/rate-limiter";
+import { RateLimiter, parseRateLimit, sharedRateLimiter } from "../../client/rate-limiter";
 
 /** A clock the test moves by hand, so the limiter's windows are exact. */
 function manualClock(start = 1_000_000) {

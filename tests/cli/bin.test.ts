@@ -1,5 +1,5 @@
 /**
- * The installed binary: `node dist/sdk/cli/main.js`, as npm's bin link runs it. Checks what only a real
+ * The installed binary: `node dist/cli/main.js`, as npm's bin link runs it. Checks what only a real
  * process shows: the shebang, exit codes reaching the shell, and the emulator stopping cleanly on SIGTERM.
  */
 import { execFile, execFileSync, spawn } from "node:child_process";
@@ -9,17 +9,17 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { PcapClient } from "../../provider/api";
+import { PcapClient } from "../../client";
 import { readPcap, TOKEN } from "./helpers";
 
 const root = join(__dirname, "..", "..");
-const main = join(root, "dist", "sdk", "cli", "main.js");
+const main = join(root, "dist", "cli", "main.js");
 
 beforeAll(() => {
   // `npm test` builds first; a direct `jest tests/cli` may find no build, or one older than the CLI.
-  const sources = readdirSync(join(root, "sdk", "cli"), { recursive: true, encoding: "utf8" })
+  const sources = readdirSync(join(root, "cli"), { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".ts"))
-    .map((f) => statSync(join(root, "sdk", "cli", f)).mtimeMs);
+    .map((f) => statSync(join(root, "cli", f)).mtimeMs);
   if (!existsSync(main) || statSync(main).mtimeMs < Math.max(...sources)) {
     execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
       cwd: root,

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { PcapClient, type Capture } from "../../provider/api";
-import { run, type CliIo } from "../../sdk/cli/run";
+import { PcapClient, type Capture } from "../../client";
+import { run, type CliIo } from "../../cli/run";
 
 /** Distinctive, so a leak anywhere in the output is unmistakable. */
 export const TOKEN = "CliSecretToken-7f3a9c1e5b-do-not-print";

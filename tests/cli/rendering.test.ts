@@ -1,7 +1,7 @@
 /** Tables, formatters and the progress renderer, without any I/O. */
-import { formatBytes, formatDuration, formatFilter, formatTime } from "../../sdk/cli/format";
-import { createProgress } from "../../sdk/cli/progress";
-import { renderTable, type Column } from "../../sdk/cli/table";
+import { formatBytes, formatDuration, formatFilter, formatTime } from "../../cli/format";
+import { createProgress } from "../../cli/progress";
+import { renderTable, type Column } from "../../cli/table";
 
 describe("renderTable", () => {
   type Row = { id: string; note: string; when: string };

@@ -1,6 +1,6 @@
 /** The command line: --help on every command (exit 0), usage errors (exit 2), the emulator subcommand. */
-import { parseCommandLine } from "../../sdk/cli/args";
-import { run } from "../../sdk/cli/run";
+import { parseCommandLine } from "../../cli/args";
+import { run } from "../../cli/run";
 import { cli, TOKEN } from "./helpers";
 
 const ID = "0123456789abcdef0123456789abcdef";

@@ -1,4 +1,4 @@
-import type { CaptureFilter } from "../../provider/api/types";
+import type { CaptureFilter } from "../../client/types";
 import { filterCanMatch } from "../../emulator/pcap";
 import { type PacketRecord, parsePcap } from "./pcap-reader";
 import { collect, options } from "./helpers";

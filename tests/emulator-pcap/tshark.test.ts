@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type SyntheticPcapOptions, writePcapFile } from "../../emulator/pcap";
-import type { CaptureFilter } from "../../provider/api/types";
+import type { CaptureFilter } from "../../client/types";
 import { options } from "./helpers";
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@
  * the person running the suite. Only what the suite made is touched: a registration of the same bucket
  * that existed before the run is left alone.
  */
-import type { PcapClient } from "../../provider/api";
+import type { PcapClient } from "../../client";
 
 export class Cleanup {
   private readonly captures: string[] = [];

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { isCaptureDone, PcapApiError, PcapClient, type Capture } from "../../provider/api";
+import { isCaptureDone, PcapApiError, PcapClient, type Capture } from "../../client";
 import { pollUntil } from "../../provider/wait";
 import { downloadPacketCapture, getBucketOwnerships, getPacketCaptures } from "../../sdk";
 import { Cleanup } from "./cleanup";

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startEmulator } from "../../emulator";
-import { DEFAULT_BASE_URL } from "../../provider/api";
+import { DEFAULT_BASE_URL } from "../../client";
 import { startRecordingProxy } from "./recording-proxy";
 import { LIVE_ENV, type SuiteSettings } from "./settings";
 import { ShapeRecorder } from "./shape";

@@ -13,8 +13,8 @@ import {
   validateValidationRequest,
 } from "../../emulator/validate";
 import { providers } from "../../provider";
-import { captureRequestToWire } from "../../provider/api/wire";
-import type { CaptureRequest } from "../../provider/api/types";
+import { captureRequestToWire } from "../../client/wire";
+import type { CaptureRequest } from "../../client/types";
 import { UNKNOWN } from "../../provider/check";
 import { ok, startScriptedServer, type ScriptedServer } from "../support/scripted-server";
 

@@ -14,7 +14,7 @@ import {
   PcapRequestMaybeAppliedError,
   PcapResponseError,
   type PcapClientOptions,
-} from "../../provider/api";
+} from "../../client";
 import {
   fail,
   ok,

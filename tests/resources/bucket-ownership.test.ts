@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BucketOwnership, BucketOwnershipValidation } from "../../sdk";
-import { PcapClient } from "../../provider/api";
+import { PcapClient } from "../../client";
 import { DeploymentError, isSecret, UNKNOWN } from "../engine";
 import { startPcapStack, totalRequests, type PcapStack } from "../support/pcap-stack";
 

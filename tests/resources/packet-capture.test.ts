@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EmulatorHandle, RequestLogEntry } from "../../emulator";
 import { BucketOwnership, BucketOwnershipValidation, PacketCapture, type PacketCaptureArgs } from "../../sdk";
-import { PcapClient } from "../../provider/api";
+import { PcapClient } from "../../client";
 import { DeploymentError, UNKNOWN, type RunResult } from "../engine";
 import { startPcapStack, totalRequests, type PcapStack } from "../support/pcap-stack";
 

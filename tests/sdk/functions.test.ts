@@ -15,7 +15,7 @@ import {
   getPacketCaptures,
   getPacketCapturesOutput,
 } from "../../sdk";
-import { PcapClient } from "../../provider/api";
+import { PcapClient } from "../../client";
 import { startPcapStack, type PcapStack } from "../support/pcap-stack";
 
 const DEST = "gs://function-bucket";

@@ -3,8 +3,8 @@
  * in sdk/functions.ts, but without Pulumi: the CLI runs outside any stack (so there is no stack config to
  * read) and must work where only this package is installed.
  */
-import { PcapClient, redact, type ClientLogEvent } from "../../provider/api";
-import { ENV_VARS, resolveSettings, SettingsError } from "../../provider/config";
+import { PcapClient, redact, type ClientLogEvent } from "../client";
+import { ENV_VARS, resolveSettings, SettingsError } from "../provider/config";
 
 const ACCOUNT_ID = /^[0-9a-f]{32}$/;
 

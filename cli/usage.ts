@@ -1,8 +1,21 @@
-/** Help texts. The first line of each is the usage line repeated under every usage error. */
+/**
+ * Help texts, for whatever name the command is installed under (see {@link helpTexts}). The first line
+ * of each is the usage line repeated under every usage error.
+ */
 
+/** The name npm links the binary under (package.json "bin"); main.ts passes it to run(). */
 export const PROGRAM = "pulumi-cloudflare-pcap";
 
-export const MAIN_USAGE = `Usage: ${PROGRAM} <command> [options]
+export const DEFAULT_WAIT_TIMEOUT_SECONDS = 600;
+
+/** Which help text: the top-level one or a command's. */
+export type HelpTopic = "main" | "download" | "list";
+
+export function helpTexts(program: string): Record<HelpTopic, string> {
+  return { main: mainUsage(program), download: downloadUsage(program), list: listUsage(program) };
+}
+
+const mainUsage = (program: string) => `Usage: ${program} <command> [options]
 
 Cloudflare packet captures (the PCAP API) from the command line.
 
@@ -13,7 +26,7 @@ Commands:
 
 Global options:
   --account <id>   the Cloudflare account (default: $CLOUDFLARE_ACCOUNT_ID)
-  -h, --help       show help; \`${PROGRAM} <command> --help\` for a command's options
+  -h, --help       show help; \`${program} <command> --help\` for a command's options
   --version        print the version
 
 Environment (the same variables as the Pulumi provider):
@@ -27,9 +40,9 @@ Environment (the same variables as the Pulumi provider):
 Exit codes: 0 done, 1 API error or the capture cannot be downloaded, 2 wrong command line.
 `;
 
-export const DEFAULT_WAIT_TIMEOUT_SECONDS = 600;
-
-export const DOWNLOAD_USAGE = `Usage: ${PROGRAM} download <captureId> [-o <file>] [--wait [--timeout <s>]] [--account <id>]
+const downloadUsage = (
+  program: string,
+) => `Usage: ${program} download <captureId> [-o <file>] [--wait [--timeout <s>]] [--account <id>]
 
 Downloads a finished simple capture's pcap file. Full captures cannot be downloaded: Cloudflare writes
 their files to the bucket named in their destination_conf.
@@ -45,7 +58,7 @@ their files to the bucket named in their destination_conf.
 Prints the file's path, size and packet count on stdout; progress goes to stderr.
 `;
 
-export const LIST_USAGE = `Usage: ${PROGRAM} list [--json] [--account <id>]
+const listUsage = (program: string) => `Usage: ${program} list [--json] [--account <id>]
 
 Shows the account's packet captures (the newest 50, as the API keeps them) and the buckets registered
 for full captures, as two tables.
@@ -54,9 +67,6 @@ for full captures, as two tables.
   --account <id>   the Cloudflare account (default: $CLOUDFLARE_ACCOUNT_ID)
   -h, --help       this text
 `;
-
-/** The emulator's own help (emulator/args.ts) names its own binary; this is what we print instead. */
-export const EMULATOR_PROGRAM = `${PROGRAM} emulator`;
 
 export function usageLine(text: string): string {
   return text.slice(0, text.indexOf("\n"));

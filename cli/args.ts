@@ -4,10 +4,11 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "./io";
-import { DEFAULT_WAIT_TIMEOUT_SECONDS, DOWNLOAD_USAGE, LIST_USAGE, MAIN_USAGE } from "./usage";
+import { DEFAULT_WAIT_TIMEOUT_SECONDS, type HelpTopic } from "./usage";
 
 export type Invocation =
-  | { kind: "help"; text: string }
+  /** Which help to print; the caller renders it with its program name. */
+  | { kind: "help"; topic: HelpTopic }
   | { kind: "version" }
   | {
       kind: "download";
@@ -41,7 +42,6 @@ const LIST_OPTIONS = {
   json: { type: "boolean" },
 } as const satisfies ParseArgsConfig["options"];
 
-const HELP: Record<string, string> = { download: DOWNLOAD_USAGE, list: LIST_USAGE };
 const COMMANDS = ["download", "list", "emulator"];
 
 export function parseCommandLine(argv: string[]): Invocation {
@@ -60,8 +60,8 @@ export function parseCommandLine(argv: string[]): Invocation {
       }
       return { kind: "emulator", argv: globals.help ? ["--help", ...rest] : rest };
     }
-    if (command === "help") return { kind: "help", text: helpFor(rest[0]) };
-    if (globals.help) return { kind: "help", text: MAIN_USAGE };
+    if (command === "help") return { kind: "help", topic: helpFor(rest[0]) };
+    if (globals.help) return { kind: "help", topic: "main" };
     throw new UsageError("missing command (download, list or emulator)");
   }
   if (!COMMANDS.includes(command)) {
@@ -72,7 +72,10 @@ export function parseCommandLine(argv: string[]): Invocation {
   // Help wins over any other mistake on the line: whoever asks for it is finding out how to fix it.
   const end = args.indexOf("--");
   const options = end === -1 ? args : args.slice(0, end);
-  if (options.includes("--help") || options.includes("-h")) return { kind: "help", text: HELP[command] };
+  // `emulator` was handled above, so the command here is download or list.
+  if (options.includes("--help") || options.includes("-h")) {
+    return { kind: "help", topic: command === "list" ? "list" : "download" };
+  }
   if (options.includes("--version")) return { kind: "version" };
 
   if (command === "list") {
@@ -122,10 +125,9 @@ function commandIndex(argv: string[]): number {
   return -1;
 }
 
-function helpFor(command: string | undefined): string {
-  if (command === undefined) return MAIN_USAGE;
-  const text = HELP[command];
-  if (text) return text;
+function helpFor(command: string | undefined): HelpTopic {
+  if (command === undefined) return "main";
+  if (command === "download" || command === "list") return command;
   if (command === "emulator") throw new UsageError("run `emulator --help` for the emulator's flags");
   throw new UsageError(`unknown command "${command}" (commands: ${COMMANDS.join(", ")})`);
 }

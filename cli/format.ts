@@ -1,5 +1,5 @@
 /** Small formatters shared by the table and the progress line. */
-import type { Capture, CaptureFilter } from "../../provider/api";
+import type { Capture, CaptureFilter } from "../client";
 
 /** 1536 → "1.5 KiB". */
 export function formatBytes(bytes: number): string {

@@ -10,7 +10,7 @@ import {
   type Capture,
   type DownloadResult,
   type PcapClient,
-} from "../../../provider/api";
+} from "../../client";
 import { CommandError, type CliIo } from "../io";
 import { createProgress, type Progress } from "../progress";
 import { withSession } from "../session";

@@ -2,41 +2,45 @@
  * The CLI as a function: argv and streams in, exit code out (0 done, 1 API or capture error, 2 usage),
  * so tests run every command in-process. `main.ts` only wires it to `process`.
  */
-import { PcapError, PcapFormatError } from "../../provider/api";
-import { SettingsError } from "../../provider/config";
+import { PcapError, PcapFormatError } from "../client";
+import { SettingsError } from "../provider/config";
 import { parseCommandLine, type Invocation } from "./args";
 import { download } from "./commands/download";
 import { emulator } from "./commands/emulator";
 import { list } from "./commands/list";
 import { CommandError, EXIT, UsageError, type CliIo, type Writer } from "./io";
 import { redact, secretsIn } from "./session";
-import { DOWNLOAD_USAGE, LIST_USAGE, MAIN_USAGE, PROGRAM, usageLine } from "./usage";
+import { helpTexts, PROGRAM, usageLine } from "./usage";
 
 export type { CliIo } from "./io";
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
+/**
+ * @param program the name the command was installed under: every help text, usage line and the
+ *   emulator's messages name it (`<program> emulator`).
+ */
+export async function run(argv: string[], io: CliIo, program: string = PROGRAM): Promise<number> {
+  const help = helpTexts(program);
   let invocation: Invocation;
   try {
     invocation = parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const usage =
-      error.command === "download" ? DOWNLOAD_USAGE : error.command === "list" ? LIST_USAGE : MAIN_USAGE;
-    const help = error.command ? `${PROGRAM} ${error.command} --help` : `${PROGRAM} --help`;
-    io.stderr.write(`error: ${error.message}\n${usageLine(usage)}\nRun \`${help}\` for details.\n`);
+    const topic = error.command === "download" || error.command === "list" ? error.command : "main";
+    const more = error.command ? `${program} ${error.command} --help` : `${program} --help`;
+    io.stderr.write(`error: ${error.message}\n${usageLine(help[topic])}\nRun \`${more}\` for details.\n`);
     return EXIT.usage;
   }
 
   switch (invocation.kind) {
     case "help":
-      io.stdout.write(invocation.text);
+      io.stdout.write(help[invocation.topic]);
       return EXIT.ok;
     case "version":
       io.stdout.write(`${version()}\n`);
       return EXIT.ok;
     case "emulator":
       // Not redacted: printing its token is the emulator's job.
-      return emulator(invocation.argv, io);
+      return emulator(invocation.argv, io, `${program} emulator`);
   }
 
   // Belt and braces: the client already redacts its messages, but nothing this command prints, from
@@ -68,7 +72,7 @@ function redacting(out: Writer, secrets: string[]): Writer {
   return { write: (text) => out.write(redact(text, secrets)) };
 }
 
-/** By package name, as provider/api/http.ts does: resolves from source and from dist/ alike. */
+/** By package name, as client/http.ts does: resolves from source and from dist/ alike. */
 function version(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require("pulumi-cloudflare-pcap/package.json") as { version: string }).version;

@@ -1,5 +1,5 @@
 /**
- * Domain types of the PCAP API, in camelCase. These are what every layer above `provider/api` sees;
+ * Domain types of the PCAP API, in camelCase. These are what every layer above `client/` sees;
  * the wire's snake_case names live only in `wire.ts`.
  */
 

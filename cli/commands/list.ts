@@ -1,5 +1,5 @@
 /** `list`: the account's captures and bucket ownerships, as tables or as JSON for scripts. */
-import type { BucketOwnership, Capture } from "../../../provider/api";
+import type { BucketOwnership, Capture } from "../../client";
 import type { CliIo } from "../io";
 import { withSession } from "../session";
 import { renderTable, type Column } from "../table";
