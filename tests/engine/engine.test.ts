@@ -178,12 +178,83 @@ test("refresh reports drift, and a blank id drops the resource", async () => {
   expect(again.changed).toBe(false);
 });
 
+describe("steps run concurrently, as in the engine", () => {
+  test("independent resources are created together; steps and state keep registration order", async () => {
+    const { stack, writes } = ledgerStack();
+    // Each create waits until the other one has started: run one at a time, the first would fail.
+    const r = await stack.up(async () => {
+      const a = new LedgerEntry("a", { label: "A", createWaitsFor: "B" });
+      new LedgerEntry("b", { label: "B", createWaitsFor: "A" });
+      new LedgerEntry("c", { label: "C", ref: a.id }); // registered once A's create has answered
+    });
+    // A and B may arrive in either order (the SDK registers each once its inputs resolve); C comes last.
+    const steps = r.steps.map((s) => `${s.op} ${s.name}`);
+    expect([...steps.slice(0, 2).sort(), steps[2]]).toEqual(["create a", "create b", "create c"]);
+    expect([...writes().slice(0, 2).sort(), writes()[2]]).toEqual(["create A", "create B", "create C"]);
+    // The state keeps the steps' order, whichever create answered first.
+    expect(stack.state.resources.map((x) => x.name)).toEqual(r.steps.map((s) => s.name));
+  });
+
+  test("parallel: 1 runs one step at a time: of two creates that wait for each other, one fails", async () => {
+    const { stack, writes } = ledgerStack({ parallel: 1 });
+    const e = await failure(
+      stack.up(async () => {
+        new LedgerEntry("a", { label: "A", createWaitsFor: "B" });
+        new LedgerEntry("b", { label: "B", createWaitsFor: "A" });
+      }),
+    );
+    // Whichever arrived first waited for the other in vain; the other was decided (checked) but never
+    // started, so it is not reported.
+    expect(e.message).toMatch(/(B never reached create-start while A|A never reached create-start while B)/);
+    expect(e.result.steps).toHaveLength(1);
+    expect(e.result.steps[0]).toMatchObject({
+      op: "create",
+      error: expect.stringContaining("never reached"),
+    });
+    expect(writes()).toEqual([]);
+    expect(stack.state.resources).toEqual([]);
+  });
+
+  test("a step already running when another fails completes, and its resource is kept", async () => {
+    const { stack, writes } = ledgerStack();
+    const e = await failure(
+      stack.up(async () => {
+        new LedgerEntry("a", { label: "A", fail: "create", createWaitsFor: "B" });
+        new LedgerEntry("b", { label: "B", createWaitsFor: "A" });
+      }),
+    );
+    expect(e.message).toContain("ledger refused to create A");
+    expect(Object.fromEntries(e.result.steps.map((s) => [s.name, [s.op, s.error]]))).toEqual({
+      a: ["create", "ledger refused to create A"],
+      b: ["create", undefined],
+    });
+    expect(writes().sort()).toEqual(["create B", "create-refused A"]);
+    expect(stack.state.resources.map((x) => x.name)).toEqual(["b"]);
+  });
+
+  test("destroy deletes dependents first, and independent resources together", async () => {
+    const { stack, writes } = ledgerStack();
+    await stack.up(async () => {
+      const a = new LedgerEntry("a", { label: "A" });
+      new LedgerEntry("b", { label: "B", ref: a.id, deleteWaitsFor: "C" });
+      new LedgerEntry("c", { label: "C", deleteWaitsFor: "B" });
+    });
+    const r = await stack.destroy();
+    const steps = r.steps.map((s) => `${s.op} ${s.name}`);
+    expect([...steps.slice(0, 2).sort(), steps[2]]).toEqual(["delete b", "delete c", "delete a"]);
+    expect(writes().slice(3, 5).sort()).toEqual(["delete B", "delete C"]);
+    expect(writes()[5]).toBe("delete A"); // only once B, which depends on it, is gone
+    expect(stack.state.resources).toEqual([]);
+  });
+});
+
 describe("failures", () => {
   test("a failing create stops the run with the provider's message", async () => {
     const { stack, writes } = ledgerStack();
     const e = await failure(
       stack.up(async () => {
-        const a = new LedgerEntry("a", { label: "A" });
+        // A finishes after B has failed, so D, which needs A's id, registers after the failure.
+        const a = new LedgerEntry("a", { label: "A", createWaitsFor: "B" });
         const b = new LedgerEntry("b", { label: "B", fail: "create" });
         new LedgerEntry("c", { label: "C", ref: b.id });
         new LedgerEntry("d", { label: "D", ref: a.id });
@@ -194,11 +265,11 @@ describe("failures", () => {
       ["a", "create", undefined],
       ["b", "create", "ledger refused to create B"],
     ]);
-    expect(writes()).toEqual(["create A", "create-refused B"]);
+    expect(writes()).toEqual(["create-refused B", "create A"]);
     expect(stack.state.resources.map((x) => x.name)).toEqual(["a"]);
 
     const r = await stack.up(async () => {
-      const a = new LedgerEntry("a", { label: "A" });
+      const a = new LedgerEntry("a", { label: "A", createWaitsFor: "B" });
       new LedgerEntry("b", { label: "B" });
       new LedgerEntry("d", { label: "D", ref: a.id });
     });

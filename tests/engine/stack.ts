@@ -32,6 +32,11 @@ export interface StackOptions {
   mocks?: Mocks;
   /** Deadline for each provider call (default 120 s). */
   callTimeoutMs?: number;
+  /**
+   * At most this many steps' provider operations at once, like `pulumi up --parallel`: unbounded by
+   * default, as in the engine; 1 runs them one at a time, in the order the registrations arrived.
+   */
+  parallel?: number;
 }
 
 /** A Pulumi program: creates resources, may return stack outputs. */
@@ -195,7 +200,7 @@ export class Stack {
       this.opts.callTimeoutMs,
     );
     this.plugin = handle;
-    return { preview, plugin: () => handle.get(), mocks: this.opts.mocks };
+    return { preview, plugin: () => handle.get(), mocks: this.opts.mocks, parallel: this.opts.parallel };
   }
 
   private async conclude(
