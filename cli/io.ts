@@ -2,6 +2,7 @@
  * What every command gets from the outside world. `main.ts` wires it to `process`; tests pass strings
  * collectors, an env of their own and a working directory, so the whole CLI runs in-process.
  */
+import { PcapError, PcapUsageError } from "../client";
 
 export interface Writer {
   write(text: string): unknown;
@@ -25,15 +26,19 @@ export interface CliIo {
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** The command line is wrong: reported with the usage line, exit 2. */
-export class UsageError extends Error {
+export class UsageError extends PcapUsageError {
   constructor(
     message: string,
     /** The command whose usage line to show; undefined = the top-level one. */
     readonly command?: string,
   ) {
-    super(message);
+    super("read the command line", message);
   }
 }
 
 /** The command could not do its job for a reason a person can act on (capture failed, not ready): exit 1. */
-export class CommandError extends Error {}
+export class CommandError extends PcapError {
+  constructor(command: string, message: string) {
+    super(command, message);
+  }
+}

@@ -2,13 +2,13 @@
  * The CLI as a function: argv and streams in, exit code out (0 done, 1 API or capture error, 2 usage),
  * so tests run every command in-process. `main.ts` only wires it to `process`.
  */
-import { PcapError, PcapFormatError } from "../client";
+import { PcapError } from "../client";
 import { SettingsError } from "../provider/config";
 import { parseCommandLine, type Invocation } from "./args";
 import { download } from "./commands/download";
 import { emulator } from "./commands/emulator";
 import { list } from "./commands/list";
-import { CommandError, EXIT, UsageError, type CliIo, type Writer } from "./io";
+import { EXIT, UsageError, type CliIo, type Writer } from "./io";
 import { redact, secretsIn } from "./session";
 import { helpTexts, PROGRAM, usageLine } from "./usage";
 
@@ -56,14 +56,9 @@ export async function run(argv: string[], io: CliIo, program: string = PROGRAM):
 }
 
 function describe(error: unknown): string {
-  if (
-    error instanceof PcapError ||
-    error instanceof SettingsError ||
-    error instanceof CommandError ||
-    error instanceof PcapFormatError
-  ) {
-    return error.message;
-  }
+  // Every error this package means to throw is a PcapError; SettingsError joins it when
+  // provider/config.ts makes it one (it extends Error today).
+  if (error instanceof PcapError || error instanceof SettingsError) return error.message;
   // Anything else is unexpected (a file system error, a bug): its own words, with its kind.
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -3,8 +3,8 @@
  * in sdk/functions.ts, but without Pulumi: the CLI runs outside any stack (so there is no stack config to
  * read) and must work where only this package is installed.
  */
-import { PcapClient, redact, type ClientLogEvent } from "../client";
-import { ENV_VARS, resolveSettings, SettingsError } from "../provider/config";
+import { PcapClient, PcapSettingsError, redact, type ClientLogEvent } from "../client";
+import { ENV_VARS, resolveSettings } from "../provider/config";
 
 const ACCOUNT_ID = /^[0-9a-f]{32}$/;
 
@@ -13,7 +13,10 @@ export interface Session {
   accountId: string;
 }
 
-/** Runs `use` with a client, closing its connections afterwards. Throws SettingsError for missing settings. */
+/**
+ * Runs `use` with a client, closing its connections afterwards. Throws PcapSettingsError (or
+ * resolveSettings' SettingsError) for missing settings.
+ */
 export async function withSession<T>(
   env: NodeJS.ProcessEnv,
   accountFlag: string | undefined,
@@ -22,7 +25,7 @@ export async function withSession<T>(
 ): Promise<T> {
   if (!env[ENV_VARS.apiToken]?.trim() && !env[ENV_VARS.apiKey]?.trim()) {
     // resolveSettings would also point at `pulumi config`, which the CLI does not read.
-    throw new SettingsError(
+    throw new PcapSettingsError(
       `No Cloudflare credentials: set ${ENV_VARS.apiToken} to an API token, or ${ENV_VARS.apiKey} and ` +
         `${ENV_VARS.email} to a global API key and its email.`,
     );
@@ -30,10 +33,12 @@ export async function withSession<T>(
   const settings = resolveSettings(undefined, env);
   const accountId = accountFlag ?? settings.defaultAccountId;
   if (accountId === undefined) {
-    throw new SettingsError(`No Cloudflare account id: pass --account <id> or set ${ENV_VARS.accountId}.`);
+    throw new PcapSettingsError(
+      `No Cloudflare account id: pass --account <id> or set ${ENV_VARS.accountId}.`,
+    );
   }
   if (!ACCOUNT_ID.test(accountId)) {
-    throw new SettingsError(
+    throw new PcapSettingsError(
       `${ENV_VARS.accountId} "${accountId}" is not valid: Cloudflare account ids are 32 lowercase hexadecimal characters.`,
     );
   }

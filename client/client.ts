@@ -10,14 +10,19 @@ import type { ResolvedRetryOptions, RetryOptions } from "./backoff";
 import { secretsOf, type Credentials } from "./credentials";
 import { streamDownload, type DownloadResult, type DownloadOptions } from "./download";
 import {
-  PcapApiError,
+  apiError,
   PcapError,
+  PcapFormatError,
   PcapNetworkError,
+  PcapRateLimitedError,
   PcapRequestMaybeAppliedError,
   PcapResponseError,
+  PcapServerError,
+  PcapUnavailableError,
   PcapUsageError,
   redact,
   type ApiErrorDetail,
+  type PcapApiError,
 } from "./errors";
 import {
   DEFAULT_ANSWER_TIMEOUT_MS,
@@ -204,9 +209,7 @@ export class PcapClient {
     try {
       return await streamDownload(answer, destination, options);
     } catch (err) {
-      throw this.sanitize(
-        err instanceof PcapError ? err : new PcapError(operation, `${operation}: ${(err as Error).message}`),
-      );
+      throw this.sanitize(downloadFailure(operation, err));
     }
   }
 
@@ -353,7 +356,7 @@ export class PcapClient {
       if (isSuccess(answer.statusCode)) return { answer, text };
 
       const error = await this.readError(spec.operation, answer);
-      if (answer.statusCode === 429) {
+      if (error instanceof PcapRateLimitedError) {
         const asked = error.retryAfterSeconds ?? backoffDelayMs(failures + 1, retry) / 1000;
         const waitSeconds = Math.max(asked, MIN_RATE_LIMIT_WAIT_MS / 1000);
         if (error.hasCode(GLOBAL_RATE_LIMIT_CODE)) this.limiter.pauseUntil(Date.now() + waitSeconds * 1000);
@@ -365,11 +368,11 @@ export class PcapClient {
         await sleep(waitSeconds * 1000);
         continue;
       }
-      if (answer.statusCode >= 500) {
+      if (error instanceof PcapServerError) {
         failures++;
         // A 503 says the request was not processed; any other 5xx may come from a gateway after the
         // origin applied the request, which only matters when repeating it would create a duplicate.
-        if (!spec.idempotent && answer.statusCode !== 503) {
+        if (!spec.idempotent && !(error instanceof PcapUnavailableError)) {
           throw this.sanitize(new PcapRequestMaybeAppliedError(spec.operation, error));
         }
         const wait = backoffDelayMs(failures, retry);
@@ -404,7 +407,7 @@ export class PcapClient {
     }
     if (errors.length === 0) errors = [{ code: 0, message: `the API answered without error details` }];
     return this.sanitize(
-      new PcapApiError({ operation, status: answer.statusCode, errors, rayId, retryAfterSeconds }),
+      apiError({ operation, status: answer.statusCode, errors, rayId, retryAfterSeconds }),
     );
   }
 
@@ -434,7 +437,7 @@ export class PcapClient {
       });
     }
     if (!envelope.data.success) {
-      throw new PcapApiError({
+      throw apiError({
         operation: spec.operation,
         status,
         rayId,
@@ -458,6 +461,18 @@ export class PcapClient {
     if (err instanceof Error) err.message = redact(err.message, this.secrets);
     return err;
   }
+}
+
+/**
+ * A download that failed after its answer came: the pcap check's verdict or a file system error, with
+ * the download's operation in front. Errors of the request itself pass through as they are.
+ */
+function downloadFailure(operation: string, err: unknown): PcapError {
+  if (err instanceof PcapFormatError) {
+    return new PcapFormatError(`${operation}: ${err.message}`, operation, { cause: err });
+  }
+  if (err instanceof PcapError) return err;
+  return new PcapError(operation, `${operation}: ${(err as Error).message}`, { cause: err });
 }
 
 function isSuccess(status: number): boolean {

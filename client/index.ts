@@ -7,7 +7,6 @@ export type { RetryOptions } from "./backoff";
 export { DEFAULT_BASE_URL, type Timeouts } from "./http";
 export { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitBudget } from "./rate-limiter";
 export type { DownloadOptions, DownloadProgress, DownloadResult } from "./download";
-export { PcapFormatError } from "./pcap-inspector";
 export {
   LIMITS,
   CAPTURE_SYSTEMS,

@@ -4,6 +4,9 @@
  * envelope) or that ends mid-record fails the stream instead of leaving a broken file behind.
  */
 import { Transform, type TransformCallback } from "node:stream";
+import { PcapFormatError } from "./errors";
+
+export { PcapFormatError };
 
 const GLOBAL_HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 16;
@@ -16,9 +19,6 @@ const MAGICS = new Map<number, "LE" | "BE">([
   [0x4d3cb2a1, "LE"], // nanosecond variants
   [0xa1b23c4d, "BE"],
 ]);
-
-/** The body is not a well-formed pcap file (bad magic number, truncated, corrupt record). */
-export class PcapFormatError extends Error {}
 
 export class PcapInspector extends Transform {
   bytes = 0;

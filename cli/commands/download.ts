@@ -47,6 +47,7 @@ export async function download(invocation: DownloadInvocation, io: CliIo): Promi
         if (!isCaptureDone(capture.status)) {
           if (!invocation.wait) {
             throw new CommandError(
+              "download",
               `capture ${captureId} is not finished yet (status ${capture.status}): ` +
                 "run again with --wait to wait for it and then download",
             );
@@ -54,12 +55,12 @@ export async function download(invocation: DownloadInvocation, io: CliIo): Promi
           capture = await untilDone(client, accountId, capture, invocation.timeoutSeconds, progress);
         }
         if (capture.status === "failed") {
-          throw new CommandError(`capture ${captureId} failed: ${failureReason(capture)}`);
+          throw new CommandError("download", `capture ${captureId} failed: ${failureReason(capture)}`);
         }
         progress.downloading(0);
         // Ctrl-C stops the download and removes its temporary file: no partial file is left behind.
         const interrupted = new AbortController();
-        const abort = () => interrupted.abort(new CommandError("download interrupted"));
+        const abort = () => interrupted.abort(new CommandError("download", "download interrupted"));
         process.once("SIGINT", abort);
         try {
           return await client.downloadCapture(accountId, captureId, path, {
@@ -84,6 +85,7 @@ function refuseFull(capture: Capture): void {
   const bucket = capture.destinationConf ?? "its destination_conf";
   const state = capture.status === "failed" ? ` It failed: ${failureReason(capture)}.` : "";
   throw new CommandError(
+    "download",
     `capture ${capture.id} is a full capture, which cannot be downloaded through the API: Cloudflare ` +
       `writes its packets as pcap_${capture.id}.pcap files to the bucket ${bucket}; fetch them from there ` +
       `(status ${capture.status}).${state}`,
@@ -108,6 +110,7 @@ async function untilDone(
     const now = Date.now();
     if (now >= deadline) {
       throw new CommandError(
+        "download",
         `capture ${capture.id} is still ${capture.status} after ${formatDuration(timeoutSeconds)}: ` +
           "run again later, or with a longer --timeout",
       );

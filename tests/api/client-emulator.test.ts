@@ -11,7 +11,13 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import {
   PcapApiError,
   PcapClient,
+  PcapConflictError,
+  PcapCredentialsError,
+  PcapInvalidRequestError,
+  PcapNotFoundError,
+  PcapRateLimitedError,
   PcapRequestMaybeAppliedError,
+  PcapRouteError,
   type PcapClientOptions,
   type SimpleCaptureRequest,
 } from "../../client";
@@ -44,12 +50,14 @@ async function expectApiError(
   promise: Promise<unknown>,
   status: number,
   code: number,
+  meaning: typeof PcapApiError,
 ): Promise<PcapApiError> {
   const err = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(PcapApiError);
+  expect(err).toBeInstanceOf(meaning);
   const apiError = err as PcapApiError;
   expect({ status: apiError.status, codes: apiError.codes }).toEqual({
     status,
@@ -87,6 +95,7 @@ describe("every endpoint", () => {
       client.downloadCapture(emulator.accountId, created.id, join(workDir, "early.pcap")),
       400,
       1301,
+      PcapInvalidRequestError,
     );
     expect(readdirSync(workDir)).toEqual([]); // nothing half-written
 
@@ -164,6 +173,7 @@ describe("error statuses", () => {
       client.createCapture(emulator.accountId, { ...simple, timeLimit: 301 }),
       400,
       1102,
+      PcapInvalidRequestError,
     );
     expect(err.errors[0].pointer).toBe("/time_limit");
     expect(err.message).toMatch(/\[at \/time_limit\] \(code 1102, HTTP 400\)\. Correct the request/);
@@ -181,21 +191,27 @@ describe("error statuses", () => {
       }),
       400,
       1202,
+      PcapInvalidRequestError,
     );
   });
 
   it("403 for another account with a valid token, and for an unknown token", async () => {
     const otherAccount = randomBytes(16).toString("hex");
-    const err = await expectApiError(client.listCaptures(otherAccount), 403, 10000);
+    const err = await expectApiError(client.listCaptures(otherAccount), 403, 10000, PcapCredentialsError);
     expect(err.message).toMatch(/Check that the credentials can use this account/);
     const stranger = clientFor(emulator, { credentials: { apiToken: "x".repeat(40) } });
-    await expectApiError(stranger.listCaptures(emulator.accountId), 403, 10000);
+    await expectApiError(stranger.listCaptures(emulator.accountId), 403, 10000, PcapCredentialsError);
     await stranger.close();
   });
 
   it("400 6003 for malformed legacy credentials, with the way to fix them", async () => {
     const legacy = clientFor(emulator, { credentials: { email: "not-an-email", apiKey: "short" } });
-    const err = await expectApiError(legacy.listCaptures(emulator.accountId), 400, 6003);
+    const err = await expectApiError(
+      legacy.listCaptures(emulator.accountId),
+      400,
+      6003,
+      PcapCredentialsError,
+    );
     expect(err.message).toMatch(/Check the credentials: an API token/);
     await legacy.close();
   });
@@ -206,15 +222,23 @@ describe("error statuses", () => {
     await legacy.close();
   });
 
+  it("404 7000 for a base URL that is not the API's: a wrong route, not a deleted object", async () => {
+    const astray = clientFor(emulator, { baseUrl: `${emulator.url}/v4` });
+    const err = await expectApiError(astray.listCaptures(emulator.accountId), 404, 7000, PcapRouteError);
+    expect(err).not.toBeInstanceOf(PcapNotFoundError);
+    expect(err.message).toMatch(/Check the account id \(32 hexadecimal characters\) and the API base URL\.$/);
+    await astray.close();
+  });
+
   it("404 for an unknown capture or ownership", async () => {
     const unknown = randomBytes(16).toString("hex");
-    await expectApiError(client.getCapture(emulator.accountId, unknown), 404, 1300);
-    await expectApiError(client.deleteOwnership(emulator.accountId, unknown), 404, 1205);
+    await expectApiError(client.getCapture(emulator.accountId, unknown), 404, 1300, PcapNotFoundError);
+    await expectApiError(client.deleteOwnership(emulator.accountId, unknown), 404, 1205, PcapNotFoundError);
   });
 
   it("409 for a bucket registered twice and for a second active full capture", async () => {
     await client.addOwnership(emulator.accountId, DEST);
-    await expectApiError(client.addOwnership(emulator.accountId, DEST), 409, 1203);
+    await expectApiError(client.addOwnership(emulator.accountId, DEST), 409, 1203, PcapConflictError);
     await client.validateOwnership(emulator.accountId, DEST, emulator.readChallenge(DEST));
     const full = {
       type: "full",
@@ -224,7 +248,7 @@ describe("error statuses", () => {
       destinationConf: DEST,
     } as const;
     await client.createCapture(emulator.accountId, full);
-    await expectApiError(client.createCapture(emulator.accountId, full), 409, 1306);
+    await expectApiError(client.createCapture(emulator.accountId, full), 409, 1306, PcapConflictError);
   });
 
   it("429 for a second simple capture within the minute, past the caller's deadline", async () => {
@@ -233,14 +257,24 @@ describe("error statuses", () => {
     await client.close();
     client = clientFor(emulator, { retry: { deadlineMs: 500 } });
     await client.createCapture(emulator.accountId, simple);
-    const err = await expectApiError(client.createCapture(emulator.accountId, simple), 429, 1305);
+    const err = await expectApiError(
+      client.createCapture(emulator.accountId, simple),
+      429,
+      1305,
+      PcapRateLimitedError,
+    );
     expect(err.retryAfterSeconds).toBeGreaterThan(50);
     expect(emulator.captures()).toHaveLength(1);
   });
 
   it("stop of a simple capture is refused (400)", async () => {
     const created = await client.createCapture(emulator.accountId, simple);
-    await expectApiError(client.stopCapture(emulator.accountId, created.id), 400, 1303);
+    await expectApiError(
+      client.stopCapture(emulator.accountId, created.id),
+      400,
+      1303,
+      PcapInvalidRequestError,
+    );
   });
 });
 

@@ -2,12 +2,20 @@
  * The client against a misbehaving API: retries, ambiguous failures, odd bodies, timeouts, and that no
  * credential ever reaches an error message.
  */
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   PcapApiError,
   PcapClient,
+  PcapCredentialsError,
+  PcapFormatError,
   PcapNetworkError,
+  PcapRateLimitedError,
   PcapRequestMaybeAppliedError,
   PcapResponseError,
+  PcapServerError,
+  PcapUnavailableError,
   PcapUsageError,
   type ClientLogEvent,
 } from "../../client";
@@ -77,6 +85,8 @@ describe("retries", () => {
     const err = await client.listCaptures(ACCOUNT).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PcapApiError);
     expect((err as PcapApiError).status).toBe(502);
+    expect(err).toBeInstanceOf(PcapServerError);
+    expect(err).not.toBeInstanceOf(PcapUnavailableError);
     expect(server.requests).toHaveLength(4);
   });
 
@@ -139,6 +149,7 @@ describe("retries", () => {
     const err = (await client.createCapture(ACCOUNT, simple).catch((e: unknown) => e)) as PcapApiError;
     expect(err).toBeInstanceOf(PcapApiError);
     expect(err.status).toBe(429);
+    expect(err).toBeInstanceOf(PcapRateLimitedError);
     expect(err.retryAfterSeconds).toBe(60);
     expect(err.message).toMatch(
       /^create simple packet capture in account 0123.*: Only one simple capture per minute \(code 1015, HTTP 429\)\. The API's rate limit was hit; it asked to wait 60 s/,
@@ -159,6 +170,7 @@ describe("answers that are not the API's shape", () => {
     const { client } = await setup([raw(403, "text/html", "<html>Forbidden</html>")]);
     const err = (await client.listOwnerships(ACCOUNT).catch((e: unknown) => e)) as PcapApiError;
     expect(err).toBeInstanceOf(PcapApiError);
+    expect(err).toBeInstanceOf(PcapCredentialsError);
     expect(err.message).toMatch(
       /answered without error details \(code 0, HTTP 403\)\. Check that the credentials/,
     );
@@ -182,6 +194,7 @@ describe("answers that are not the API's shape", () => {
     await client.listOwnerships(ACCOUNT); // a null list is an empty list
     const err = (await client.listOwnerships(ACCOUNT).catch((e: unknown) => e)) as PcapApiError;
     expect(err).toBeInstanceOf(PcapApiError);
+    expect(err.constructor).toBe(PcapApiError); // an unknown code on a 200 names no meaning
     expect(err.rayId).toBe("8f00aa-ORD");
     expect(err.message).toMatch(/odd \(code 1234, HTTP 200\) \[cf-ray 8f00aa-ORD\]/);
   });
@@ -193,6 +206,28 @@ describe("answers that are not the API's shape", () => {
     ]);
     await expect(client.getCapture(ACCOUNT, CAPTURE_ID)).rejects.toThrow(/result \(top level\)/);
     await expect(client.getCapture(ACCOUNT, CAPTURE_ID)).rejects.toThrow(/result id: /);
+  });
+
+  it("a download whose body is not a pcap file: a PcapFormatError naming the download, no file left", async () => {
+    const { client } = await setup([
+      raw(200, "application/octet-stream", "<html><body>502 Bad Gateway</body></html>"),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), "pcap-format-"));
+    try {
+      const err = await client
+        .downloadCapture(ACCOUNT, CAPTURE_ID, join(dir, "x.pcap"))
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PcapFormatError);
+      expect((err as PcapFormatError).operation).toBe(
+        `download packet capture ${CAPTURE_ID} in account ${ACCOUNT}`,
+      );
+      expect((err as Error).message).toMatch(
+        /^download packet capture fedcba.* in account 0123.*: not a pcap file: bad magic number \(starts with "<html>/,
+      );
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a truncated JSON body", async () => {
