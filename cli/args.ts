@@ -3,6 +3,7 @@
  * caller turns all of them into one message + usage line + exit 2.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { ID_FORM, isCloudflareId } from "../client";
 import { UsageError } from "./io";
 import { DEFAULT_WAIT_TIMEOUT_SECONDS, type HelpTopic } from "./usage";
 
@@ -21,8 +22,6 @@ export type Invocation =
   | { kind: "list"; json: boolean; account?: string }
   /** The emulator's flags are its own (it has an `--account` too), passed through untouched. */
   | { kind: "emulator"; argv: string[] };
-
-const ID = /^[0-9a-f]{32}$/;
 
 const GLOBAL_OPTIONS = {
   account: { type: "string" },
@@ -88,11 +87,8 @@ export function parseCommandLine(argv: string[]): Invocation {
   if (positionals.length === 0) throw new UsageError("missing <captureId>", command);
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, command);
   const captureId = positionals[0];
-  if (!ID.test(captureId)) {
-    throw new UsageError(
-      `capture id "${captureId}" is not valid: Cloudflare ids are 32 lowercase hexadecimal characters`,
-      command,
-    );
+  if (!isCloudflareId(captureId)) {
+    throw new UsageError(`capture id "${captureId}" is not valid: Cloudflare ids are ${ID_FORM}`, command);
   }
   if (values.output !== undefined && values.output.trim() === "") {
     throw new UsageError("--output needs a file name", command);
@@ -134,11 +130,8 @@ function helpFor(command: string | undefined): HelpTopic {
 
 function account(value: string | undefined, command: string): { account?: string } {
   if (value === undefined) return {};
-  if (!ID.test(value)) {
-    throw new UsageError(
-      `--account "${value}" is not valid: Cloudflare account ids are 32 lowercase hexadecimal characters`,
-      command,
-    );
+  if (!isCloudflareId(value)) {
+    throw new UsageError(`--account "${value}" is not valid: Cloudflare account ids are ${ID_FORM}`, command);
   }
   return { account: value };
 }

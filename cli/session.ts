@@ -3,10 +3,15 @@
  * in sdk/functions.ts, but without Pulumi: the CLI runs outside any stack (so there is no stack config to
  * read) and must work where only this package is installed.
  */
-import { PcapClient, PcapSettingsError, redact, type ClientLogEvent } from "../client";
+import {
+  ID_FORM,
+  isCloudflareId,
+  PcapClient,
+  PcapSettingsError,
+  redact,
+  type ClientLogEvent,
+} from "../client";
 import { ENV_VARS, resolveSettings } from "../provider/config";
-
-const ACCOUNT_ID = /^[0-9a-f]{32}$/;
 
 export interface Session {
   client: PcapClient;
@@ -37,9 +42,9 @@ export async function withSession<T>(
       `No Cloudflare account id: pass --account <id> or set ${ENV_VARS.accountId}.`,
     );
   }
-  if (!ACCOUNT_ID.test(accountId)) {
+  if (!isCloudflareId(accountId)) {
     throw new PcapSettingsError(
-      `${ENV_VARS.accountId} "${accountId}" is not valid: Cloudflare account ids are 32 lowercase hexadecimal characters.`,
+      `${ENV_VARS.accountId} "${accountId}" is not valid: Cloudflare account ids are ${ID_FORM}.`,
     );
   }
   const client = new PcapClient({

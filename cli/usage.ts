@@ -2,6 +2,7 @@
  * Help texts, for whatever name the command is installed under (see {@link helpTexts}). The first line
  * of each is the usage line repeated under every usage error.
  */
+import { DEFAULT_RATE_LIMIT, formatRateLimit, ID_FORM } from "../client";
 
 /** The name npm links the binary under (package.json "bin"); main.ts passes it to run(). */
 export const PROGRAM = "pulumi-cloudflare-pcap";
@@ -35,7 +36,7 @@ Environment (the same variables as the Pulumi provider):
   CLOUDFLARE_EMAIL             the account's email
   CLOUDFLARE_ACCOUNT_ID        the default account
   CLOUDFLARE_BASE_URL          the API base URL (e.g. an emulator's)
-  CLOUDFLARE_PCAP_RATE_LIMIT   request budget, <requests>/<seconds> (default 1000/300)
+  CLOUDFLARE_PCAP_RATE_LIMIT   request budget, <requests>/<seconds> (default ${formatRateLimit(DEFAULT_RATE_LIMIT)})
 
 Exit codes: 0 done, 1 API error or the capture cannot be downloaded, 2 wrong command line.
 `;
@@ -47,7 +48,7 @@ const downloadUsage = (
 Downloads a finished simple capture's pcap file. Full captures cannot be downloaded: Cloudflare writes
 their files to the bucket named in their destination_conf.
 
-  <captureId>           the capture's id, 32 lowercase hexadecimal characters
+  <captureId>           the capture's id, ${ID_FORM}
   -o, --output <file>   where to write (default: pcap_<captureId>.pcap in the current directory);
                         written under a temporary name and renamed when complete
   --wait                wait until the capture has finished, showing its status, then download

@@ -36,6 +36,7 @@ import {
 } from "./http";
 import { DEFAULT_RATE_LIMIT, parseRateLimit, sharedRateLimiter, type RateLimitBudget } from "./rate-limiter";
 import type { RateLimiter } from "./rate-limiter";
+import { ID_FORM, isCloudflareId } from "./rules";
 import type { BucketOwnership, Capture, CaptureRequest } from "./types";
 import { captureFromWire, captureRequestToWire, envelopeSchema, ownershipFromWire } from "./wire";
 
@@ -63,9 +64,6 @@ export interface CallOptions {
   retry?: RetryOptions;
 }
 
-const ID = /^[0-9a-f]{32}$/;
-/** Cloudflare's code for its global rate limit (as opposed to a product rule answered with 429). */
-const GLOBAL_RATE_LIMIT_CODE = 971;
 /**
  * The shortest wait after a 429: Cloudflare's `retry-after` is at least 1 s, and a server (or proxy)
  * answering `retry-after: 0` must not turn the retries into a request storm.
@@ -359,7 +357,7 @@ export class PcapClient {
       if (error instanceof PcapRateLimitedError) {
         const asked = error.retryAfterSeconds ?? backoffDelayMs(failures + 1, retry) / 1000;
         const waitSeconds = Math.max(asked, MIN_RATE_LIMIT_WAIT_MS / 1000);
-        if (error.hasCode(GLOBAL_RATE_LIMIT_CODE)) this.limiter.pauseUntil(Date.now() + waitSeconds * 1000);
+        if (error.global) this.limiter.pauseUntil(Date.now() + waitSeconds * 1000);
         if (Date.now() + waitSeconds * 1000 > deadline) throw error;
         this.log({
           level: "warn",
@@ -480,10 +478,10 @@ function isSuccess(status: number): boolean {
 }
 
 function checkId(id: string, what: string): string {
-  if (typeof id !== "string" || !ID.test(id)) {
+  if (!isCloudflareId(id)) {
     throw new PcapUsageError(
       what,
-      `${what} ${JSON.stringify(id)} is not valid: Cloudflare ids are 32 lowercase hexadecimal characters`,
+      `${what} ${JSON.stringify(id)} is not valid: Cloudflare ids are ${ID_FORM}`,
     );
   }
   return id;

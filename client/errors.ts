@@ -110,7 +110,12 @@ export class PcapCredentialsError extends PcapApiError {}
 export class PcapRouteError extends PcapApiError {}
 
 /** 429: the global budget or a product rule (one simple capture a minute); see `retryAfterSeconds`. */
-export class PcapRateLimitedError extends PcapApiError {}
+export class PcapRateLimitedError extends PcapApiError {
+  /** Cloudflare's global budget (code 971), which blocks every call of the credential, not one rule. */
+  get global(): boolean {
+    return this.hasCode(GLOBAL_RATE_LIMIT_CODE);
+  }
+}
 
 /** 3xx: not an answer of the API (a proxy's login page, a moved base URL); nothing was applied. */
 export class PcapRedirectError extends PcapApiError {}
@@ -197,6 +202,8 @@ export class PcapSettingsError extends PcapError {
   }
 }
 
+/** Cloudflare's code for its global rate limit (as opposed to a product rule answered with 429). */
+const GLOBAL_RATE_LIMIT_CODE = 971;
 /** Cloudflare codes for credentials missing or malformed (400 6003 with 6111/6103 in its chain). */
 const BAD_CREDENTIAL_CODES = [6003, 6111, 6103];
 /** "Authentication error": a valid credential without access to the account. */

@@ -5,13 +5,15 @@ export { PcapClient, type PcapClientOptions, type CallOptions, type ClientLogEve
 export type { Credentials } from "./credentials";
 export type { RetryOptions } from "./backoff";
 export { DEFAULT_BASE_URL, type Timeouts } from "./http";
-export { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitBudget } from "./rate-limiter";
+export { DEFAULT_RATE_LIMIT, formatRateLimit, parseRateLimit, type RateLimitBudget } from "./rate-limiter";
 export type { DownloadOptions, DownloadProgress, DownloadResult } from "./download";
 export {
   LIMITS,
   CAPTURE_SYSTEMS,
   CAPTURE_TYPES,
   DESTINATION_SCHEMES,
+  ID_FORM,
+  isCloudflareId,
   parseDestination,
   type Destination,
   type Range,

@@ -8,6 +8,7 @@
  * and only then starts to age: the server saw the request somewhere in between, so no window of the
  * server's can ever hold more than `requests` of ours, whatever the latency.
  */
+import { PcapSettingsError } from "./errors";
 
 export interface RateLimitBudget {
   requests: number;
@@ -20,13 +21,21 @@ export interface RateLimitBudget {
  */
 export const DEFAULT_RATE_LIMIT: RateLimitBudget = { requests: 1000, seconds: 300 };
 
-/** Parses `<requests>/<seconds>` (e.g. `1200/300`); throws a message naming the expected form. */
+/** The budget as written in settings: `<requests>/<seconds>`, the form {@link parseRateLimit} reads. */
+export function formatRateLimit(budget: RateLimitBudget): string {
+  return `${budget.requests}/${budget.seconds}`;
+}
+
+/**
+ * Parses `<requests>/<seconds>` (e.g. `1200/300`), the one reader of that form on the client side;
+ * throws a {@link PcapSettingsError} naming the expected form.
+ */
 export function parseRateLimit(text: string, source = "rate limit"): RateLimitBudget {
   const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
   const requests = match ? Number(match[1]) : NaN;
   const seconds = match ? Number(match[2]) : NaN;
   if (!match || requests < 1 || !(seconds > 0)) {
-    throw new Error(
+    throw new PcapSettingsError(
       `${source} "${text}" is not valid: expected <requests>/<seconds> with both positive, e.g. "1200/300"`,
     );
   }

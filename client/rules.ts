@@ -1,7 +1,18 @@
 /**
- * The API's documented input rules, in one place: the provider's `check` and the emulator's request
- * validation both read them, so the two can never disagree about what Cloudflare accepts.
+ * The API's documented input rules as the client side reads them, each in one place: the provider's
+ * checks, the command and the client itself use these and nothing else. The emulator keeps its own
+ * reading (emulator/rules.ts) on purpose, so a misreading on either side fails a test.
  */
+
+/** What every Cloudflare identifier (account, capture, ownership) looks like, in words for messages. */
+export const ID_FORM = "32 lowercase hexadecimal characters";
+
+const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
+
+/** Whether `value` is a Cloudflare identifier: an account, capture or ownership id ({@link ID_FORM}). */
+export function isCloudflareId(value: unknown): value is string {
+  return typeof value === "string" && CLOUDFLARE_ID.test(value);
+}
 
 /** The values `system` accepts. */
 export const CAPTURE_SYSTEMS = ["magic-transit"] as const;
