@@ -10,6 +10,7 @@
  */
 import { PcapSettingsError } from "./errors";
 
+/** A request budget: at most `requests` in any window of `seconds`. */
 export interface RateLimitBudget {
   requests: number;
   seconds: number;
