@@ -2,10 +2,11 @@
  * Input checking for the resources: a zod schema per resource, failures reported per property (dotted
  * path, e.g. `filter.destinationPort`) with the allowed values, before any API call. During preview the
  * engine sends not-yet-known values as a sentinel string; those pass unchecked and are kept as they are.
+ * The schemas' building blocks are in inputs.ts.
  */
 import { z } from "zod";
 import type { CheckFailure, CheckResult } from "@pulumi/pulumi/dynamic";
-import { inRange, parseDestination, type Range } from "../client/rules";
+import { describeType } from "./inputs";
 
 /** The engine's placeholder for a value that is not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -24,7 +25,7 @@ const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 /** No resource property nests deeper than this; values below it are left as they are, never walked. */
 const MAX_DEPTH = 16;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
@@ -58,8 +59,9 @@ function restoreUnknowns(normalized: Record<string, unknown>, paths: string[][])
     let target = normalized;
     for (const key of keys.slice(0, -1)) {
       const next = Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
-      if (!isPlainObject(next)) target[key] = {};
-      target = target[key] as Record<string, unknown>;
+      const child: Record<string, unknown> = isPlainObject(next) ? next : {};
+      target[key] = child;
+      target = child;
     }
     target[keys[keys.length - 1]] = UNKNOWN;
   }
@@ -67,10 +69,12 @@ function restoreUnknowns(normalized: Record<string, unknown>, paths: string[][])
 }
 
 /** A copy without `undefined` values (protobuf Structs cannot carry them) and without unsafe keys. */
-function withoutUndefined(value: unknown, depth = 0): unknown {
-  if (!isPlainObject(value) || depth >= MAX_DEPTH) return value;
+function withoutUndefined(value: Record<string, unknown>, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of safeEntries(value)) if (v !== undefined) out[k] = withoutUndefined(v, depth + 1);
+  for (const [k, v] of safeEntries(value)) {
+    if (v === undefined) continue;
+    out[k] = isPlainObject(v) && depth + 1 < MAX_DEPTH ? withoutUndefined(v, depth + 1) : v;
+  }
   return out;
 }
 
@@ -102,8 +106,8 @@ export function checkWith<T extends Record<string, unknown>>(
       ],
     };
   }
-  // Only the resource's own properties are carried on (an object schema names them; zod drops the rest).
-  const ownKeys = schema instanceof z.ZodObject ? new Set(Object.keys(schema.shape as object)) : undefined;
+  // Only the resource's own properties are carried on (the schema names them; zod drops the rest).
+  const ownKeys = inputKeys(schema);
   const own = (inputs: Record<string, unknown>) =>
     ownKeys ? Object.fromEntries(Object.entries(inputs).filter(([k]) => ownKeys.has(k))) : inputs;
   const unknown = unknownPaths(own(news));
@@ -117,9 +121,24 @@ export function checkWith<T extends Record<string, unknown>>(
     failures.push({ property, reason: bounded(issue.message) });
   }
   // Only unknown values were at fault: pass the inputs on as they are, to be checked once known.
-  if (failures.length === 0)
-    return { inputs: withoutUndefined(own(withoutProvider(news))) as Record<string, unknown> };
+  if (failures.length === 0) return { inputs: withoutUndefined(own(withoutProvider(news))) };
   return { inputs: withoutProvider(news), failures };
+}
+
+/**
+ * The properties a schema names: an object's keys, or every key of a union's objects (simple and full
+ * captures take different ones). Undefined for any other schema: then nothing is filtered.
+ */
+export function inputKeys(schema: unknown): ReadonlySet<string> | undefined {
+  if (schema instanceof z.ZodObject) return new Set(Object.keys(schema.shape));
+  if (!(schema instanceof z.ZodUnion)) return undefined;
+  const keys = new Set<string>();
+  for (const option of schema.options) {
+    const optionKeys = inputKeys(option);
+    if (!optionKeys) return undefined;
+    for (const key of optionKeys) keys.add(key);
+  }
+  return keys;
 }
 
 function withoutProvider(news: Record<string, unknown>): Record<string, unknown> {
@@ -128,63 +147,6 @@ function withoutProvider(news: Record<string, unknown>): Record<string, unknown>
 }
 
 /** Struct-safe: protobuf Structs cannot carry `undefined`. */
-export function stripUndefined<T extends Record<string, unknown>>(value: T): T {
+export function stripUndefined<T extends object>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
-
-// ---- schema building blocks with messages that name the allowed values ----
-
-function describeType(input: unknown): string {
-  if (input === null || input === undefined) return String(input);
-  if (Array.isArray(input)) return "an array";
-  if (typeof input === "number" && Number.isNaN(input)) return "NaN";
-  return typeof input === "string" ? `the string ${JSON.stringify(input.slice(0, 80))}` : `a ${typeof input}`;
-}
-
-export function requiredString(what: string) {
-  return z.string({
-    error: (issue) =>
-      issue.input === undefined
-        ? `is required: ${what}`
-        : `must be ${what}, not ${describeType(issue.input)}`,
-  });
-}
-
-export function integerIn(range: Range, unit = "") {
-  const allowed = `an integer from ${range.min} to ${range.max}${unit}`;
-  return z
-    .number({
-      error: (issue) =>
-        issue.input === undefined
-          ? `is required: ${allowed}`
-          : `must be ${allowed}, not ${describeType(issue.input)}`,
-    })
-    .refine((n) => inRange(n, range), { error: (issue) => `must be ${allowed}, not ${String(issue.input)}` });
-}
-
-export function booleanInput() {
-  return z.boolean({ error: (issue) => `must be true or false, not ${describeType(issue.input)}` });
-}
-
-export const accountIdInput = z
-  .string({
-    error: (issue) =>
-      `must be a Cloudflare account id (32 hexadecimal characters), not ${describeType(issue.input)}`,
-  })
-  .regex(/^[0-9a-f]{32}$/, { error: "must be a Cloudflare account id: 32 lowercase hexadecimal characters" });
-
-export const destinationConfInput = requiredString(
-  "a bucket URI: s3://<bucket>[/dir]?region=<region>, gs://<bucket>[/dir] or r2://<bucket>[/dir]?account-id=<id>",
-).superRefine((value, ctx) => {
-  const parsed = parseDestination(value);
-  if ("error" in parsed) ctx.addIssue({ code: "custom", message: parsed.error });
-});
-
-export const ownershipChallengeInput = requiredString(
-  "the contents of the challenge file Cloudflare wrote into the bucket",
-).min(1, {
-  error: "must not be empty: it is the contents of the challenge file Cloudflare wrote into the bucket",
-});
-
-/** Waits are bounded: 1 s to 24 h. */
-export const timeoutSecondsInput = integerIn({ min: 1, max: 86_400 }, " seconds");

@@ -66,10 +66,12 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
   let credentials: Credentials | undefined;
   const configToken = fromConfig("apiToken");
   const configKey = fromConfig("apiKey");
+  const envToken = nonEmpty(env[ENV_VARS.apiToken]);
+  const envKey = nonEmpty(env[ENV_VARS.apiKey]);
   if (configToken) credentials = { apiToken: configToken };
   else if (configKey) credentials = keyCredentials(configKey, read("email"));
-  else if (nonEmpty(env[ENV_VARS.apiToken])) credentials = { apiToken: env[ENV_VARS.apiToken]! };
-  else if (nonEmpty(env[ENV_VARS.apiKey])) credentials = keyCredentials(env[ENV_VARS.apiKey]!, read("email"));
+  else if (envToken) credentials = { apiToken: envToken };
+  else if (envKey) credentials = keyCredentials(envKey, read("email"));
   if (!credentials) {
     throw new SettingsError(
       "No Cloudflare credentials: set an API token with `pulumi config set --secret " +
@@ -84,7 +86,7 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
     try {
       rateLimit = parseRateLimit(rateLimitText, `${CONFIG_KEYS.rateLimit} / ${ENV_VARS.rateLimit}`);
     } catch (err) {
-      throw new SettingsError((err as Error).message);
+      throw new SettingsError(err instanceof Error ? err.message : String(err));
     }
   }
 
@@ -144,4 +146,20 @@ function keyCredentials(apiKey: string, email: string | undefined): Credentials 
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
+}
+/** The stack config of a configure request (`{ config }`, readable by `<namespace>:<key>`). */
+export function configSourceOf(request: unknown): ConfigSource | undefined {
+  const config = isObject(request) ? Reflect.get(request, "config") : undefined;
+  const get: unknown = isObject(config) ? Reflect.get(config, "get") : undefined;
+  if (!isObject(config) || typeof get !== "function") return undefined;
+  return {
+    get(key) {
+      const value: unknown = Reflect.apply(get, config, [key]);
+      return typeof value === "string" ? value : undefined;
+    },
+  };
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null;
 }

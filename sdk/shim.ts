@@ -5,27 +5,34 @@
  * state free of credentials, identical wherever the program lives, and lets a package upgrade change the
  * provider's code for existing resources.
  *
- * Size: the serializer wraps every distinct function in ~200 characters of scaffolding, so seven
- * forwarders would cost ~2,050 characters per resource. Two suffice: the plugin's calls differ in the
- * shape of their arguments except diff/update and read/delete, so update and delete get their own
- * forwarder and the provider tells the rest apart (`methodOf` in provider/dispatch.ts). Measured in
- * tests/resources: under 1,100 characters.
+ * One forwarder per method, each naming its method: nothing is told apart by the shape of the
+ * arguments, so a plugin release that changes them fails loudly in provider/entry.ts instead of calling
+ * the wrong method. Size: the serializer wraps every function in ~200 characters of scaffolding, so the
+ * seven cost ~2,250–2,320 characters per resource (0.1.0's two cost ~900); tests/sdk/shim.test.ts
+ * holds it under 2,500.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type * as entry from "../provider";
 import type { ResourceKind } from "../provider";
 
 /* eslint-disable @typescript-eslint/no-require-imports -- resolved at call time, in the plugin process */
+// `as typeof entry` only types the call (kind and method names checked when compiling); it emits nothing.
 function createShim(kind: ResourceKind): dynamic.ResourceProvider {
-  const call = (...a: unknown[]) => require("pulumi-cloudflare-pcap/provider").dispatch(kind, false, a);
-  const change = (...a: unknown[]) => require("pulumi-cloudflare-pcap/provider").dispatch(kind, true, a);
   return {
-    configure: call,
-    check: call,
-    diff: call,
-    create: call,
-    read: call,
-    update: change,
-    delete: change,
+    configure: (...a: unknown[]) =>
+      (require("pulumi-cloudflare-pcap/provider") as typeof entry).call(kind, "configure", a),
+    check: (...a: unknown[]) =>
+      (require("pulumi-cloudflare-pcap/provider") as typeof entry).call(kind, "check", a),
+    diff: (...a: unknown[]) =>
+      (require("pulumi-cloudflare-pcap/provider") as typeof entry).call(kind, "diff", a),
+    create: (...a: unknown[]) =>
+      (require("pulumi-cloudflare-pcap/provider") as typeof entry).call(kind, "create", a),
+    read: (...a: unknown[]) =>
+      (require("pulumi-cloudflare-pcap/provider") as typeof entry).call(kind, "read", a),
+    update: (...a: unknown[]) =>
+      (require("pulumi-cloudflare-pcap/provider") as typeof entry).call(kind, "update", a),
+    delete: (...a: unknown[]) =>
+      (require("pulumi-cloudflare-pcap/provider") as typeof entry).call(kind, "delete", a),
   };
 }
 /* eslint-enable @typescript-eslint/no-require-imports */

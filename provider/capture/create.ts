@@ -11,24 +11,19 @@
  * a time per account (only one may be active anyway), so a lost answer can only ever match the capture
  * its own request made.
  */
-import type { PcapClient } from "../../client/client";
 import { PcapApiError, PcapError, PcapRequestMaybeAppliedError } from "../../client/errors";
 import { isCaptureDone, type Capture, type CaptureFilter, type CaptureRequest } from "../../client/types";
 import { logLine } from "../log";
-import { FullCaptureSlots, SimpleCaptureQueue, type FullCaptureHolder } from "./slots";
+import type { Account } from "../runtime";
+import type { FullCaptureHolder } from "./slots";
 
 /** Tolerated clock difference between Cloudflare and this machine when matching `submitted`. */
 const SKEW_MS = 60_000;
 const MAX_ATTEMPTS = 3;
 
-/**
- * What this process knows of the account's captures. Shared by the whole plugin process on purpose:
- * the engine creates the resources of one deployment concurrently in that one process.
- */
-/** Captures created or claimed by this process: never matched twice. */
-const claimed = new Set<string>();
-const simpleQueue = new SimpleCaptureQueue();
-export const fullSlots = new FullCaptureSlots();
+// What this process knows of the account's captures (the claimed ids, the simple-capture queue, the
+// full-capture slots) is the runtime's: shared by every resource of the deployment, which the engine
+// creates concurrently in the one plugin process.
 
 export interface CreateOptions {
   /** How long the create (and the caller's wait for completion after it) may take, in seconds. */
@@ -58,20 +53,21 @@ export interface Created {
 }
 
 export async function createCaptureOnce(
-  client: PcapClient,
-  accountId: string,
+  account: Account,
   request: CaptureRequest,
   options: CreateOptions,
 ): Promise<Created> {
+  const { id: accountId, runtime } = account;
+  const fullSlots = runtime.fullCaptureSlots;
   const started = Date.now();
   const deadlineFrom = (turnCame: number) =>
     (options.timeoutIncludesQueue ? started : turnCame) + options.timeoutSeconds * 1000;
   if (request.type === "simple") {
-    const release = await simpleQueue.turn(accountId, options.simpleIntervalSeconds);
+    const release = await runtime.simpleCaptureQueue.turn(accountId, options.simpleIntervalSeconds);
     const deadline = deadlineFrom(Date.now());
     let sent = true;
     try {
-      return { capture: await createReconciled(client, accountId, request, deadline), deadline };
+      return { capture: await createReconciled(account, request, deadline), deadline };
     } catch (err) {
       // Refused outright (bad request, no access): nothing was made, so the minute is still free.
       sent = !(err instanceof PcapApiError && err.status !== 429);
@@ -82,9 +78,9 @@ export async function createCaptureOnce(
   }
   return fullSlots.serialize(accountId, async () => {
     const deadline = deadlineFrom(Date.now());
-    await refuseIfSlotHeld(client, accountId, options.resourceName);
+    await refuseIfSlotHeld(account, options.resourceName);
     try {
-      const capture = await createReconciled(client, accountId, request, deadline);
+      const capture = await createReconciled(account, request, deadline);
       fullSlots.hold(accountId, {
         id: capture.id,
         coloName: request.coloName,
@@ -93,7 +89,7 @@ export async function createCaptureOnce(
       return { capture, deadline };
     } catch (err) {
       if (err instanceof PcapApiError && err.status === 409) {
-        throw await slotTakenOnTheApi(client, accountId, options.resourceName, err);
+        throw await slotTakenOnTheApi(account, options.resourceName, err);
       }
       throw err;
     }
@@ -101,11 +97,12 @@ export async function createCaptureOnce(
 }
 
 async function createReconciled(
-  client: PcapClient,
-  accountId: string,
+  account: Account,
   request: CaptureRequest,
   deadline: number,
 ): Promise<Capture> {
+  const { client, id: accountId } = account;
+  const claimed = account.runtime.claimedCaptureIds;
   const fields = visibleFields(request);
   const attemptStarted = Date.now();
   for (let attempt = 1; ; attempt++) {
@@ -191,11 +188,9 @@ function ambiguous(
 }
 
 /** Before a full create: a capture this process knows to hold the slot, if it still does, refuses it. */
-async function refuseIfSlotHeld(
-  client: PcapClient,
-  accountId: string,
-  resourceName: string | undefined,
-): Promise<void> {
+async function refuseIfSlotHeld(account: Account, resourceName: string | undefined): Promise<void> {
+  const { client, id: accountId } = account;
+  const fullSlots = account.runtime.fullCaptureSlots;
   for (const holder of fullSlots.known(accountId)) {
     const now = await client.getCapture(accountId, holder.id).catch((err: unknown) => {
       if (err instanceof PcapApiError && err.status === 404) return undefined;
@@ -213,16 +208,20 @@ async function refuseIfSlotHeld(
 
 /** After the API refused a full create with 409: find the capture that holds the slot and name it. */
 async function slotTakenOnTheApi(
-  client: PcapClient,
-  accountId: string,
+  account: Account,
   resourceName: string | undefined,
   refusal: PcapApiError,
 ): Promise<PcapError> {
+  const { client, id: accountId } = account;
   const active = (await client.listCaptures(accountId).catch(() => [])).find(
     (c) => c.type === "full" && holdsSlot(c),
   );
   if (!active) return refusal;
-  const holder = { ...fullSlots.find(accountId, active.id), id: active.id, coloName: active.coloName };
+  const holder = {
+    ...account.runtime.fullCaptureSlots.find(accountId, active.id),
+    id: active.id,
+    coloName: active.coloName,
+  };
   return new FullCaptureSlotTakenError(accountId, resourceName, holder, refusal);
 }
 
@@ -275,7 +274,8 @@ function sameInstant(a: string | undefined, b: string): boolean {
   return a !== undefined && Date.parse(a) === Date.parse(b);
 }
 
-export function sameFilter(a: CaptureFilter | undefined, b: CaptureFilter | undefined): boolean {
+/** Filters are the same when every field is (absent and `{}` alike: any traffic). */
+export function sameFilter(a: FilterLike | undefined, b: FilterLike | undefined): boolean {
   const keys: (keyof CaptureFilter)[] = [
     "sourceAddress",
     "destinationAddress",
@@ -285,3 +285,6 @@ export function sameFilter(a: CaptureFilter | undefined, b: CaptureFilter | unde
   ];
   return keys.every((k) => a?.[k] === b?.[k]);
 }
+
+/** A filter, or inputs shaped like one that are not checked yet (diff compares those). */
+type FilterLike = Readonly<Partial<Record<keyof CaptureFilter, unknown>>>;

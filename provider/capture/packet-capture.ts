@@ -5,8 +5,6 @@
  * update that calls stop. Deleting stops an active full capture; otherwise there is nothing to call (the
  * API keeps capture history).
  */
-import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { PcapClient } from "../../client/client";
 import { PcapApiError, PcapNetworkError } from "../../client/errors";
 import {
   failureReason,
@@ -15,53 +13,136 @@ import {
   type Capture,
   type CaptureRequest,
 } from "../../client/types";
-import { checkWith, isUnknown, stripUndefined } from "../check";
-import { accountIdFor, configureProvider, contextFor } from "../context";
+import { isPlainObject, stripUndefined } from "../check";
 import { logLine } from "../log";
-import { PartialFailure, keepingProvider } from "../partial-failure";
+import { PartialFailure } from "../partial-failure";
+import type { ResourceDefinition } from "../resource";
+import type { Account, Runtime } from "../runtime";
 import { pollUntil } from "../wait";
-import { createCaptureOnce, fullSlots, sameFilter } from "./create";
-import { SharedList } from "../shared-list";
-import { readState } from "../state";
+import { createCaptureOnce, sameFilter } from "./create";
 import {
-  CAPTURE_DEFINING_INPUTS,
   packetCaptureInputs,
+  packetCaptureInputsAtCheck,
   packetCaptureState,
   type PacketCaptureInputs,
   type PacketCaptureState,
 } from "./schemas";
 
-/** Capture lists shared by the reads of a refresh; dropped on every create and stop. */
-const captures = new SharedList<Capture>();
-
 /** Beyond the capture's own time limit: queueing, conversion, and the one-per-minute wait. */
 const DEFAULT_EXTRA_SECONDS = 600;
 
-function parseInputs(news: Record<string, unknown>): PacketCaptureInputs {
-  // Inputs reaching create/update have passed check; the offset window was judged there.
-  return packetCaptureInputs(news.offsetTime).parse(news) as PacketCaptureInputs;
-}
+export const packetCapture: ResourceDefinition<PacketCaptureInputs, PacketCaptureState> = {
+  kind: "PacketCapture",
+  inputs: packetCaptureInputs,
+  inputsAtCheck: (olds) => packetCaptureInputsAtCheck(isPlainObject(olds) ? olds.offsetTime : undefined),
+  state: packetCaptureState,
+  secrets: [],
+  // What is captured: captures cannot be edited, so any change means a new capture.
+  replaceOn: [
+    "type",
+    "system",
+    "timeLimit",
+    "packetLimit",
+    "byteLimit",
+    "coloName",
+    "destinationConf",
+    "filter",
+    "offsetTime",
+  ],
+  updateOn: ["stopped", "waitForCompletion", "completionTimeoutSeconds"],
+  sameWhen: {
+    filter: (a, b) => sameFilter(isPlainObject(a) ? a : undefined, isPlainObject(b) ? b : undefined),
+    stopped: (a, b) => Boolean(a) === Boolean(b),
+  },
+  replaceAlso: (old, news) => [
+    ...(old.stopped && !news.stopped ? ["stopped"] : []), // a stopped capture cannot resume
+    // A capture that failed while its completion was declared: the declared state is a new attempt.
+    ...(news.waitForCompletion && old.status === "failed" ? ["status"] : []),
+  ],
+  // Only one full capture may be active: the old one must be stopped before the new one starts.
+  deleteBeforeReplace: (old, news) => old.type === "full" || news.type === "full",
+  // A wait that timed out in an earlier run is unfinished work.
+  unfinished: (old, news) => news.waitForCompletion === true && !isCaptureDone(old.status) && !news.stopped,
+  observe: (runtime, id, state, news) =>
+    noteFullCapture(
+      runtime,
+      id,
+      state,
+      typeof news?.resourceName === "string" ? news.resourceName : undefined,
+    ),
+
+  async create(runtime, inputs, exists) {
+    const account = runtime.account(inputs.accountId);
+    const { capture, deadline } = await createCaptureOnce(account, toRequest(inputs), {
+      timeoutSeconds: completionTimeoutSeconds(inputs),
+      timeoutIncludesQueue: inputs.completionTimeoutSeconds !== undefined,
+      simpleIntervalSeconds: account.settings.simpleCaptureIntervalSeconds,
+      resourceName: inputs.resourceName,
+    });
+    runtime.captureList.forget(account.id);
+    let state = outputsOf(capture, account.id, inputs);
+    exists(capture.id, state);
+    if (inputs.type === "full" && inputs.stopped) {
+      state = await stopAndRead(account, capture.id, state);
+      exists(capture.id, state);
+    }
+    if (inputs.waitForCompletion) {
+      state = await waitForCompletion(account, capture.id, state, secondsUntil(deadline));
+    }
+    return { id: capture.id, state };
+  },
+
+  async update(runtime, id, old, inputs) {
+    const account = runtime.account(old.accountId);
+    const { stopped } = inputs;
+    let state: PacketCaptureState = {
+      ...old,
+      waitForCompletion: inputs.waitForCompletion,
+      completionTimeoutSeconds: inputs.completionTimeoutSeconds,
+      stopped,
+      resourceName: inputs.resourceName,
+    };
+    if (stopped && !old.stopped && isStoppable(old)) state = await stopAndRead(account, id, state);
+    if (inputs.waitForCompletion && !stopped && !isCaptureDone(state.status)) {
+      state = await waitForCompletion(account, id, state);
+    }
+    return state;
+  },
+
+  async read(runtime, id, old) {
+    const account = runtime.account(old.accountId);
+    try {
+      return withReported(old, await currentCapture(account, id));
+    } catch (err) {
+      if (err instanceof PcapApiError && err.status === 404) return undefined; // gone: drop it from state
+      throw err;
+    }
+  },
+
+  async delete(runtime, id, old) {
+    if (old.type === "full") runtime.fullCaptureSlots.release(old.accountId, id);
+    // Simple captures end by themselves, and a finished or stopped full capture has nothing left to stop;
+    // the API keeps capture history and has no delete.
+    if (old.type !== "full" || !isStoppable(old)) return;
+    await stop(runtime.account(old.accountId), id);
+  },
+};
 
 function toRequest(inputs: PacketCaptureInputs): CaptureRequest {
   if (inputs.type === "simple") {
-    return stripUndefined({
-      type: "simple" as const,
-      system: inputs.system,
-      timeLimit: inputs.timeLimit,
-      packetLimit: inputs.packetLimit!,
-      filter: inputs.filter,
-      offsetTime: inputs.offsetTime,
-    });
+    const { system, timeLimit, packetLimit, filter, offsetTime } = inputs;
+    return stripUndefined({ type: "simple", system, timeLimit, packetLimit, filter, offsetTime });
   }
+  const { system, timeLimit, coloName, destinationConf, byteLimit, packetLimit, filter } = inputs;
   return stripUndefined({
-    type: "full" as const,
-    system: inputs.system,
-    timeLimit: inputs.timeLimit,
-    coloName: inputs.coloName!,
-    destinationConf: inputs.destinationConf!,
-    byteLimit: inputs.byteLimit,
-    packetLimit: inputs.packetLimit,
-    filter: inputs.filter,
+    type: "full",
+    system,
+    timeLimit,
+    coloName,
+    destinationConf,
+    byteLimit,
+    packetLimit,
+    filter,
   });
 }
 
@@ -71,30 +152,27 @@ function completionTimeoutSeconds(
   return inputs.completionTimeoutSeconds ?? inputs.timeLimit + DEFAULT_EXTRA_SECONDS;
 }
 
-function outputsOf(capture: Capture, accountId: string, inputs: PacketCaptureInputs): PacketCaptureState {
-  const { accountId: _given, ...declared } = inputs;
-  return stripUndefined({
-    ...declared,
-    accountId,
+type Progress = Pick<Capture, "status" | "packetsCaptured" | "stopRequested" | "errorMessage">;
+
+/** What the API reports about a capture's progress; a capture and its state name these alike. */
+function progressOf(capture: Progress): Progress {
+  return {
     status: capture.status,
-    submitted: capture.submitted,
     packetsCaptured: capture.packetsCaptured,
     stopRequested: capture.stopRequested,
     errorMessage: capture.errorMessage,
-  });
+  };
+}
+
+/** The state of a capture just created: the declared inputs, the resolved account, what the API says. */
+function outputsOf(capture: Capture, accountId: string, inputs: PacketCaptureInputs): PacketCaptureState {
+  const { accountId: _given, ...declared } = inputs;
+  return { ...declared, accountId, submitted: capture.submitted, ...progressOf(capture) };
 }
 
 /** The state with what the API reports now. */
 function withReported(state: PacketCaptureState, capture: Capture): PacketCaptureState {
-  const { packetsCaptured: _p, stopRequested: _s, errorMessage: _e, ...rest } = state;
-  return stripUndefined({
-    ...rest,
-    status: capture.status,
-    submitted: capture.submitted ?? state.submitted,
-    packetsCaptured: capture.packetsCaptured,
-    stopRequested: capture.stopRequested,
-    errorMessage: capture.errorMessage,
-  });
+  return { ...state, submitted: capture.submitted ?? state.submitted, ...progressOf(capture) };
 }
 
 /** Whole seconds left until a deadline (ms since the epoch); 0 once it has passed. */
@@ -103,22 +181,15 @@ function secondsUntil(deadline: number): number {
 }
 
 async function waitForCompletion(
-  client: PcapClient,
+  account: Account,
   id: string,
   state: PacketCaptureState,
   timeoutSeconds: number = completionTimeoutSeconds(state),
 ): Promise<PacketCaptureState> {
-  const reported: Capture = stripUndefined({
-    id,
-    status: state.status,
-    submitted: state.submitted,
-    packetsCaptured: state.packetsCaptured,
-    stopRequested: state.stopRequested,
-    errorMessage: state.errorMessage,
-  });
+  const reported: Capture = { id, submitted: state.submitted, ...progressOf(state) };
   const result = await pollUntil<Capture>(reported, {
     what: `${state.type} capture ${id} to complete`,
-    poll: () => client.getCapture(state.accountId, id),
+    poll: () => account.client.getCapture(account.id, id),
     isDone: (c) => isCaptureDone(c.status),
     describe: (c) => `${c.status}${c.packetsCaptured !== undefined ? `, ${c.packetsCaptured} packets` : ""}`,
     timeoutSeconds,
@@ -146,7 +217,8 @@ async function waitForCompletion(
 
 /**
  * The API stops a full capture only while it collects (`pending`, `running`); one that converts or has
- * finished answers 400. A status this provider does not know yet is tried (a 400 is tolerated).
+ * finished answers 400. A status this provider does not know yet is tried (a 400 is tolerated). Stored
+ * state that is not stoppable already says there is nothing to stop.
  */
 function isStoppable(capture: Pick<Capture, "status" | "stopRequested">): boolean {
   return (
@@ -162,175 +234,63 @@ function isStoppable(capture: Pick<Capture, "status" | "stopRequested">): boolea
  * finished) or 404 (gone) leave nothing to stop, so reading the capture first would only cost a request.
  * When every answer was lost, the capture itself says whether the stop took.
  */
-async function stop(client: PcapClient, accountId: string, id: string): Promise<void> {
+async function stop(account: Account, id: string): Promise<void> {
+  const { client, runtime } = account;
   try {
-    await client.stopCapture(accountId, id);
+    await client.stopCapture(account.id, id);
     logLine(`stopped full capture ${id}`);
   } catch (err) {
     if (err instanceof PcapApiError && (err.status === 400 || err.status === 404)) return;
     if (!(err instanceof PcapNetworkError)) throw err;
-    const after = await client.getCapture(accountId, id);
+    const after = await client.getCapture(account.id, id);
     if (isStoppable(after)) throw err;
     logLine(`the answer to stopping full capture ${id} was lost; it is stopped (${after.status})`);
   } finally {
-    captures.forget(accountId);
-    fullSlots.release(accountId, id);
+    runtime.captureList.forget(account.id);
+    runtime.fullCaptureSlots.release(account.id, id);
   }
 }
 
 /** Stops the capture and reports its state after the stop (the 204 carries no body). */
 async function stopAndRead(
-  client: PcapClient,
+  account: Account,
   id: string,
   state: PacketCaptureState,
 ): Promise<PacketCaptureState> {
-  await stop(client, state.accountId, id);
-  return withReported(state, await client.getCapture(state.accountId, id));
+  await stop(account, id);
+  return withReported(state, await account.client.getCapture(account.id, id));
 }
 
 /**
- * Tells the full-capture slot what state shows of a full capture, so that a second full capture in the
+ * Tells the full-capture slots what state shows of a full capture, so that a second full capture in the
  * same deployment is refused before its request, naming this one's resource.
  */
-function noteFullCapture(id: string, state: PacketCaptureState, resourceName?: string): void {
+function noteFullCapture(
+  runtime: Runtime,
+  id: string,
+  state: PacketCaptureState,
+  resourceName?: string,
+): void {
   if (state.type !== "full") return;
   if (isStoppable(state) && !state.stopped) {
-    fullSlots.hold(state.accountId, {
+    runtime.fullCaptureSlots.hold(state.accountId, {
       id,
       coloName: state.coloName,
       resourceName: resourceName ?? state.resourceName,
     });
   } else {
-    fullSlots.release(state.accountId, id);
+    runtime.fullCaptureSlots.release(state.accountId, id);
   }
-}
-
-/** Whether stored state already says there is nothing to stop: converting, finished, or stop requested. */
-function storedAsStopped(state: PacketCaptureState): boolean {
-  return !isStoppable(state);
 }
 
 /**
  * A capture as the API reports it now. Reads of a refresh share one list (it holds the newest 50 with
  * their status); a capture not on it is fetched by id.
  */
-async function currentCapture(client: PcapClient, accountId: string, id: string): Promise<Capture> {
-  const listed = (await captures.get(accountId, () => client.listCaptures(accountId))).find(
+async function currentCapture(account: Account, id: string): Promise<Capture> {
+  const { client, runtime } = account;
+  const listed = (await runtime.captureList.get(account.id, () => client.listCaptures(account.id))).find(
     (c) => c.id === id,
   );
-  return listed ?? client.getCapture(accountId, id);
+  return listed ?? client.getCapture(account.id, id);
 }
-
-function changed(a: unknown, b: unknown): boolean {
-  if (isUnknown(a)) return true;
-  if (typeof a === "object" || typeof b === "object") {
-    return !sameFilter(a as PacketCaptureInputs["filter"], b as PacketCaptureInputs["filter"]);
-  }
-  return a !== b;
-}
-
-export const packetCaptureProvider: dynamic.ResourceProvider = {
-  async configure(request) {
-    configureProvider(request.config);
-  },
-
-  async check(olds, news) {
-    return checkWith(packetCaptureInputs(olds?.offsetTime), news);
-  },
-
-  async diff(id, olds, news) {
-    const old = readState(packetCaptureState, olds, "PacketCapture");
-    noteFullCapture(id, old, typeof news.resourceName === "string" ? news.resourceName : undefined);
-    const replaces: string[] = CAPTURE_DEFINING_INPUTS.filter((key) => changed(news[key], old[key]));
-    if (isUnknown(news.accountId) || accountIdFor(news.accountId as string | undefined) !== old.accountId) {
-      replaces.push("accountId");
-    }
-    if (old.stopped && !news.stopped) replaces.push("stopped"); // a stopped capture cannot resume
-    // A capture that failed while its completion was declared: the declared state is a new attempt.
-    if (news.waitForCompletion && old.status === "failed") replaces.push("status");
-    const changes =
-      replaces.length > 0 ||
-      Boolean(news.stopped) !== Boolean(old.stopped) ||
-      news.waitForCompletion !== old.waitForCompletion ||
-      news.completionTimeoutSeconds !== old.completionTimeoutSeconds ||
-      // A wait that timed out in an earlier run is unfinished work.
-      (news.waitForCompletion === true && !isCaptureDone(old.status) && !news.stopped);
-    return {
-      changes,
-      replaces,
-      // Only one full capture may be active: the old one must be stopped before the new one starts.
-      deleteBeforeReplace: replaces.length > 0 && (old.type === "full" || news.type === "full"),
-    };
-  },
-
-  async create(news) {
-    return keepingProvider(news, async () => {
-      const inputs = parseInputs(news);
-      const { client, accountId, settings } = contextFor(inputs.accountId);
-      const { capture, deadline } = await createCaptureOnce(client, accountId, toRequest(inputs), {
-        timeoutSeconds: completionTimeoutSeconds(inputs),
-        timeoutIncludesQueue: inputs.completionTimeoutSeconds !== undefined,
-        simpleIntervalSeconds: settings.simpleCaptureIntervalSeconds,
-        resourceName: inputs.resourceName,
-      });
-      captures.forget(accountId);
-      let state = outputsOf(capture, accountId, inputs);
-      try {
-        if (inputs.stopped) state = await stopAndRead(client, capture.id, state);
-        if (inputs.waitForCompletion) {
-          state = await waitForCompletion(client, capture.id, state, secondsUntil(deadline));
-        }
-      } catch (err) {
-        if (err instanceof PartialFailure) throw err;
-        // The capture exists: keep it in state whatever went wrong after creating it.
-        throw new PartialFailure(capture.id, state, (err as Error).message);
-      }
-      return { id: capture.id, outs: state };
-    });
-  },
-
-  async update(id, olds, news) {
-    return keepingProvider(news, async () => {
-      const old = readState(packetCaptureState, olds, "PacketCapture");
-      const inputs = parseInputs(news);
-      const { client } = contextFor(old.accountId);
-      let state: PacketCaptureState = stripUndefined({
-        ...old,
-        waitForCompletion: inputs.waitForCompletion,
-        completionTimeoutSeconds: inputs.completionTimeoutSeconds,
-        stopped: inputs.stopped,
-        resourceName: inputs.resourceName,
-      });
-      if (inputs.stopped && !old.stopped && !storedAsStopped(old))
-        state = await stopAndRead(client, id, state);
-      if (inputs.waitForCompletion && !inputs.stopped && !isCaptureDone(state.status)) {
-        state = await waitForCompletion(client, id, state);
-      }
-      noteFullCapture(id, state);
-      return { outs: state };
-    });
-  },
-
-  async read(id, props) {
-    const old = readState(packetCaptureState, props, "PacketCapture");
-    const { client } = contextFor(old.accountId);
-    try {
-      const props = withReported(old, await currentCapture(client, old.accountId, id));
-      noteFullCapture(id, props);
-      return { id, props };
-    } catch (err) {
-      if (err instanceof PcapApiError && err.status === 404) return {}; // gone: drop it from state
-      throw err;
-    }
-  },
-
-  async delete(id, props) {
-    const old = readState(packetCaptureState, props, "PacketCapture");
-    if (old.type === "full") fullSlots.release(old.accountId, id);
-    // Simple captures end by themselves, and a finished or stopped full capture has nothing left to stop;
-    // the API keeps capture history and has no delete.
-    if (old.type !== "full" || storedAsStopped(old)) return;
-    const { client } = contextFor(old.accountId);
-    await stop(client, old.accountId, id);
-  },
-};

@@ -8,8 +8,8 @@
  * - **one pending or running full capture per account**: a full capture this process knows to hold the
  *   slot is checked (one GET) before a second one is requested, and the refusal names it.
  *
- * One schedule serves the whole plugin process, because the engine creates every resource of a
- * deployment concurrently in that one process.
+ * One schedule per runtime (provider/runtime.ts), which every resource of a deployment shares: the
+ * engine creates them concurrently in one plugin process.
  */
 import { logLine } from "../log";
 

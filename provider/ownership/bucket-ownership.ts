@@ -7,16 +7,12 @@
  * - A failed or timed-out validation keeps the registration in state (partial failure): the next `up`
  *   validates again instead of registering twice.
  */
-import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { PcapClient } from "../../client/client";
 import { PcapApiError, PcapRequestMaybeAppliedError } from "../../client/errors";
 import type { BucketOwnership } from "../../client/types";
-import { checkWith, stripUndefined } from "../check";
-import { configureProvider, contextFor } from "../context";
 import { logLine } from "../log";
-import { PartialFailure, keepingProvider } from "../partial-failure";
-import { readState } from "../state";
-import { registrationReplaces } from "./replaces";
+import { PartialFailure } from "../partial-failure";
+import type { ResourceDefinition } from "../resource";
+import type { Account } from "../runtime";
 import { findByDestination, forgetOwnerships, freshOwnershipList, sharedOwnershipList } from "./lookup";
 import {
   bucketOwnershipInputs,
@@ -24,30 +20,76 @@ import {
   type BucketOwnershipInputs,
   type BucketOwnershipState,
 } from "./schemas";
-import { DEFAULT_VALIDATION_TIMEOUT_SECONDS, validateAndWait } from "./validate";
+import { validateAndWait } from "./validate";
 
 /** Registrations submitted this long before a lost answer still count as ours (clock skew). */
 const SKEW_MS = 5 * 60 * 1000;
 /** Registration requests per create; a lost answer is reconciled against the list after each. */
 const MAX_ATTEMPTS = 3;
 
-function outputsOf(
-  ownership: BucketOwnership,
-  accountId: string,
-  inputs: BucketOwnershipInputs,
-): BucketOwnershipState {
-  return stripUndefined({
-    accountId,
-    destinationConf: inputs.destinationConf,
-    filename: ownership.filename,
-    status: ownership.status,
-    submitted: ownership.submitted,
-    validated: ownership.validated,
-    ownershipChallenge: inputs.ownershipChallenge,
-    adopt: inputs.adopt,
-    validationTimeoutSeconds: inputs.validationTimeoutSeconds,
-  });
-}
+export const bucketOwnership: ResourceDefinition<BucketOwnershipInputs, BucketOwnershipState> = {
+  kind: "BucketOwnership",
+  inputs: bucketOwnershipInputs,
+  state: bucketOwnershipState,
+  secrets: ["ownershipChallenge"],
+  replaceOn: ["destinationConf"],
+  updateOn: ["ownershipChallenge", "adopt", "validationTimeoutSeconds"],
+  // A declared challenge that has not validated yet (a failed or timed-out earlier run, or drift seen
+  // by refresh) is unfinished work for the next `up`.
+  unfinished: (old, news) => news.ownershipChallenge !== undefined && old.status !== "success",
+
+  async create(runtime, inputs, exists) {
+    const account = runtime.account(inputs.accountId);
+    const ownership = await register(account, inputs);
+    const state: BucketOwnershipState = {
+      accountId: account.id,
+      destinationConf: inputs.destinationConf,
+      filename: ownership.filename,
+      status: ownership.status,
+      submitted: ownership.submitted,
+      validated: ownership.validated,
+      ownershipChallenge: inputs.ownershipChallenge,
+      adopt: inputs.adopt,
+      validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+    };
+    // From here a failure keeps the registration in state, or the next `up` would find the bucket
+    // registered by no resource (409) and could never converge.
+    exists(ownership.id, state);
+    return {
+      id: ownership.id,
+      state: await validateIfDeclared(account, ownership.id, state, ownership.status !== "success"),
+    };
+  },
+
+  async update(runtime, id, old, inputs) {
+    const state: BucketOwnershipState = {
+      ...old,
+      ownershipChallenge: inputs.ownershipChallenge,
+      adopt: inputs.adopt,
+      validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+    };
+    const mustValidate = inputs.ownershipChallenge !== old.ownershipChallenge || old.status !== "success";
+    return validateIfDeclared(runtime.account(old.accountId), id, state, mustValidate);
+  },
+
+  async read(runtime, id, old) {
+    const current = (await sharedOwnershipList(runtime.account(old.accountId))).find((o) => o.id === id);
+    if (!current) return undefined; // deleted outside Pulumi: drop it from state
+    const { filename, status, submitted, validated } = current;
+    return { ...old, filename, status, submitted, validated };
+  },
+
+  async delete(runtime, id, old) {
+    const account = runtime.account(old.accountId);
+    try {
+      await account.client.deleteOwnership(old.accountId, id);
+    } catch (err) {
+      if (!(err instanceof PcapApiError && err.status === 404)) throw err;
+    } finally {
+      forgetOwnerships(account);
+    }
+  },
+};
 
 function alreadyRegistered(accountId: string, existing: BucketOwnership): Error {
   return new Error(
@@ -58,14 +100,10 @@ function alreadyRegistered(accountId: string, existing: BucketOwnership): Error 
 }
 
 /** Adds the registration, or finds the one to take over. Never registers the same bucket twice. */
-async function register(
-  client: PcapClient,
-  accountId: string,
-  inputs: BucketOwnershipInputs,
-): Promise<BucketOwnership> {
+async function register(account: Account, inputs: BucketOwnershipInputs): Promise<BucketOwnership> {
   const { destinationConf } = inputs;
   if (inputs.adopt) {
-    const existing = findByDestination(await freshOwnershipList(client, accountId), destinationConf);
+    const existing = findByDestination(await freshOwnershipList(account), destinationConf);
     if (existing) {
       logLine(`adopting the existing registration of bucket ${destinationConf} (ownership ${existing.id})`);
       return existing;
@@ -76,17 +114,17 @@ async function register(
   let answerLost = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      const added = await client.addOwnership(accountId, destinationConf);
-      forgetOwnerships(accountId);
+      const added = await account.client.addOwnership(account.id, destinationConf);
+      forgetOwnerships(account);
       return added;
     } catch (err) {
-      forgetOwnerships(accountId);
+      forgetOwnerships(account);
       const conflict = err instanceof PcapApiError && err.status === 409;
       if (!conflict && !(err instanceof PcapRequestMaybeAppliedError)) throw err;
       answerLost ||= !conflict;
       // Look before trying again (or giving up): the registration may exist. Every lost answer is
       // reconciled, the last attempt's too: an unknown registration would block the bucket for good.
-      const existing = findByDestination(await freshOwnershipList(client, accountId), destinationConf);
+      const existing = findByDestination(await freshOwnershipList(account), destinationConf);
       if (existing) {
         const submitted = existing.submitted ? Date.parse(existing.submitted) : NaN;
         if (answerLost && (Number.isNaN(submitted) || submitted >= attemptStarted - SKEW_MS)) {
@@ -95,7 +133,7 @@ async function register(
           );
           return existing;
         }
-        throw alreadyRegistered(accountId, existing);
+        throw alreadyRegistered(account.id, existing);
       }
       if (conflict || attempt >= MAX_ATTEMPTS) throw err;
       logLine(
@@ -107,115 +145,20 @@ async function register(
 
 /** Validates when a challenge is declared and the registration is not validated with it yet. */
 async function validateIfDeclared(
-  client: PcapClient,
+  account: Account,
   id: string,
-  outputs: BucketOwnershipState,
+  state: BucketOwnershipState,
   mustValidate: boolean,
 ): Promise<BucketOwnershipState> {
-  if (!outputs.ownershipChallenge || !mustValidate) return outputs;
+  if (!state.ownershipChallenge || !mustValidate) return state;
   const outcome = await validateAndWait(
-    client,
-    outputs.accountId,
-    outputs.destinationConf,
-    outputs.ownershipChallenge,
-    outputs.validationTimeoutSeconds ?? DEFAULT_VALIDATION_TIMEOUT_SECONDS,
+    account,
+    state.destinationConf,
+    state.ownershipChallenge,
+    state.validationTimeoutSeconds,
   );
-  const validatedOutputs = stripUndefined({
-    ...outputs,
-    status: outcome.ownership.status,
-    validated: outcome.ownership.validated,
-    filename: outcome.ownership.filename,
-  });
-  if (!outcome.ok) throw new PartialFailure(id, validatedOutputs, outcome.reason);
-  return validatedOutputs;
+  const { status, validated, filename } = outcome.ownership;
+  const validatedState = { ...state, status, validated, filename };
+  if (!outcome.ok) throw new PartialFailure(id, validatedState, outcome.reason);
+  return validatedState;
 }
-
-export const bucketOwnershipProvider: dynamic.ResourceProvider = {
-  async configure(request) {
-    configureProvider(request.config);
-  },
-
-  async check(_olds, news) {
-    return checkWith(bucketOwnershipInputs, news);
-  },
-
-  async diff(_id, olds, news) {
-    const old = readState(bucketOwnershipState, olds, "BucketOwnership");
-    const replaces = registrationReplaces(news, old);
-    const changed =
-      replaces.length > 0 ||
-      news.ownershipChallenge !== old.ownershipChallenge ||
-      news.adopt !== old.adopt ||
-      news.validationTimeoutSeconds !== old.validationTimeoutSeconds ||
-      // A declared challenge that has not validated yet (a failed or timed-out earlier run, or drift
-      // seen by refresh) is unfinished work for the next `up`.
-      (news.ownershipChallenge !== undefined && old.status !== "success");
-    return { changes: changed, replaces };
-  },
-
-  async create(news) {
-    return keepingProvider(news, async () => {
-      const inputs = bucketOwnershipInputs.parse(news);
-      const { client, accountId } = contextFor(inputs.accountId);
-      const ownership = await register(client, accountId, inputs);
-      const outputs = outputsOf(ownership, accountId, inputs);
-      try {
-        return {
-          id: ownership.id,
-          outs: await validateIfDeclared(client, ownership.id, outputs, ownership.status !== "success"),
-        };
-      } catch (err) {
-        if (err instanceof PartialFailure) throw err;
-        // The registration exists: keep it in state whatever went wrong validating it, or the next
-        // `up` would find the bucket registered by no resource (409) and could never converge.
-        throw new PartialFailure(ownership.id, outputs, (err as Error).message);
-      }
-    });
-  },
-
-  async update(id, olds, news) {
-    return keepingProvider(news, async () => {
-      const old = readState(bucketOwnershipState, olds, "BucketOwnership");
-      const inputs = bucketOwnershipInputs.parse(news);
-      const { client } = contextFor(old.accountId);
-      const outputs: BucketOwnershipState = stripUndefined({
-        ...old,
-        ownershipChallenge: inputs.ownershipChallenge,
-        adopt: inputs.adopt,
-        validationTimeoutSeconds: inputs.validationTimeoutSeconds,
-      });
-      const mustValidate = inputs.ownershipChallenge !== old.ownershipChallenge || old.status !== "success";
-      return { outs: await validateIfDeclared(client, id, outputs, mustValidate) };
-    });
-  },
-
-  async read(id, props) {
-    const old = readState(bucketOwnershipState, props, "BucketOwnership");
-    const { client } = contextFor(old.accountId);
-    const current = (await sharedOwnershipList(client, old.accountId)).find((o) => o.id === id);
-    if (!current) return {}; // deleted outside Pulumi: drop it from state
-    const { validated: _stale, ...rest } = old;
-    return {
-      id,
-      props: stripUndefined({
-        ...rest,
-        filename: current.filename,
-        status: current.status,
-        submitted: current.submitted,
-        validated: current.validated,
-      }),
-    };
-  },
-
-  async delete(id, props) {
-    const old = readState(bucketOwnershipState, props, "BucketOwnership");
-    const { client } = contextFor(old.accountId);
-    try {
-      await client.deleteOwnership(old.accountId, id);
-    } catch (err) {
-      if (!(err instanceof PcapApiError && err.status === 404)) throw err;
-    } finally {
-      forgetOwnerships(old.accountId);
-    }
-  },
-};

@@ -6,10 +6,10 @@ import {
   destinationConfInput,
   ownershipChallengeInput,
   timeoutSecondsInput,
-} from "../check";
+} from "../inputs";
 
 export const bucketOwnershipInputs = z.object({
-  destinationConf: destinationConfInput,
+  destinationConf: destinationConfInput(),
   accountId: accountIdInput.optional(),
   ownershipChallenge: ownershipChallengeInput.optional(),
   adopt: booleanInput().optional(),
@@ -18,7 +18,7 @@ export const bucketOwnershipInputs = z.object({
 export type BucketOwnershipInputs = z.infer<typeof bucketOwnershipInputs>;
 
 export const bucketOwnershipValidationInputs = z.object({
-  destinationConf: destinationConfInput,
+  destinationConf: destinationConfInput(),
   ownershipChallenge: ownershipChallengeInput,
   accountId: accountIdInput.optional(),
   validationTimeoutSeconds: timeoutSecondsInput.optional(),

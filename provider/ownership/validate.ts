@@ -2,8 +2,8 @@
  * Proving bucket ownership: send the challenge, then wait while Cloudflare says `pending` (it "can take
  * five to ten minutes"). Shared by BucketOwnership and BucketOwnershipValidation.
  */
-import type { PcapClient } from "../../client/client";
 import type { BucketOwnership } from "../../client/types";
+import type { Account } from "../runtime";
 import { pollUntil } from "../wait";
 import { findByDestination, forgetOwnerships, sharedOwnershipList } from "./lookup";
 
@@ -14,19 +14,19 @@ export type ValidationOutcome =
   { ok: true; ownership: BucketOwnership } | { ok: false; ownership: BucketOwnership; reason: string };
 
 export async function validateAndWait(
-  client: PcapClient,
-  accountId: string,
+  account: Account,
   destinationConf: string,
   challenge: string,
-  timeoutSeconds: number,
+  timeoutSeconds: number = DEFAULT_VALIDATION_TIMEOUT_SECONDS,
 ): Promise<ValidationOutcome> {
-  const answered = await client.validateOwnership(accountId, destinationConf, challenge);
-  forgetOwnerships(accountId);
+  const accountId = account.id;
+  const answered = await account.client.validateOwnership(accountId, destinationConf, challenge);
+  forgetOwnerships(account);
   const result = await pollUntil(answered, {
     what: `bucket ${destinationConf} to validate`,
     poll: async () => {
-      forgetOwnerships(accountId);
-      const current = findByDestination(await sharedOwnershipList(client, accountId), destinationConf);
+      forgetOwnerships(account);
+      const current = findByDestination(await sharedOwnershipList(account), destinationConf);
       if (!current)
         throw new Error(`validate bucket ${destinationConf}: its registration disappeared while validating`);
       return current;

@@ -239,7 +239,7 @@ it("__provider is small, credential-free and path-free; no output holds the toke
   for (const resource of stack.state.resources.filter((r) => r.custom)) {
     const provider = resource.outputs.__provider as string;
     expect(typeof provider).toBe("string");
-    expect(provider.length).toBeLessThanOrEqual(2000);
+    expect(provider.length).toBeLessThanOrEqual(2500); // seven forwarders, one per method (sdk/shim.ts)
     expect(provider).toBe(resource.inputs.__provider);
     expect(provider).not.toContain(process.cwd());
     expect(provider).not.toContain(__dirname.split("/tests")[0]);

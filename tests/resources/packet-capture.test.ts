@@ -201,7 +201,7 @@ it("lifecycle: simple + validated full capture; no-op up and refresh; replace st
   for (const resource of stack.state.resources.filter((r) => r.custom)) {
     const provider = resource.outputs.__provider as string;
     expect(typeof provider).toBe("string");
-    expect(provider.length).toBeLessThanOrEqual(2000);
+    expect(provider.length).toBeLessThanOrEqual(2500); // seven forwarders, one per method (sdk/shim.ts)
     expect(provider).toBe(resource.inputs.__provider);
   }
   const everything = JSON.stringify([stack.state, first, refreshed, replaced, stopped, restarted]);

@@ -37,7 +37,8 @@ it("is identical when the package is at another path, small, and names no path",
     const there = serializedShims(elsewhere);
     expect(there).toEqual(here);
     for (const text of Object.values(here)) {
-      expect(text.length).toBeLessThanOrEqual(2000);
+      // Seven forwarders, one per method (sdk/shim.ts): ~2,250–2,320 characters, stored twice per resource.
+      expect(text.length).toBeLessThanOrEqual(2500);
       expect(text).not.toContain(REPO);
       expect(text).toContain('require("pulumi-cloudflare-pcap/provider")');
     }
