@@ -58,7 +58,7 @@ interface QueueRun {
   wallOverFloor?: number;
   /** From the first POST sent to the end of the `up`, ÷ floor. */
   fromFirstCreateOverFloor?: number;
-  /** From the first POST sent to the last capture made. */
+  /** From the first POST sent to the last capture made (in the variant, the other client's too). */
   createSpanS: number;
 }
 
