@@ -6,7 +6,8 @@
 import type * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
-import { Struct } from "./sdk-modules";
+import { resultCode } from "./result-code";
+import { Struct, status } from "./sdk-modules";
 import type { Registration } from "./types";
 import type { PropertyMap } from "./wire";
 
@@ -86,13 +87,7 @@ export class EngineMonitor {
         res.setUrn(reg.urn);
         res.setId(id);
         res.setObject(Struct.fromJavaScript(outputs));
-        res.setResult(
-          result === "fail"
-            ? resproto.Result.FAIL
-            : result === "skip"
-              ? resproto.Result.SKIP
-              : resproto.Result.SUCCESS,
-        );
+        res.setResult(resultCode(result));
         callback(null, res);
       },
       (err: unknown) => callback(asError(err)),
@@ -140,6 +135,17 @@ export class EngineMonitor {
         callback(null, res);
       },
       (err: unknown) => callback(asError(err)),
+    );
+  }
+
+  /**
+   * SDKs since about 3.27x ask here first for every feature at once (DeploymentInfo); an engine without
+   * this RPC answers UNIMPLEMENTED and the SDK asks `supportsFeature` one feature at a time, which every
+   * supported SDK does. So one monitor serves them all, without DeploymentInfo, absent from older protos.
+   */
+  getDeploymentInfo(_req: unknown, callback: Callback<never>): void {
+    callback(
+      Object.assign(new Error("GetDeploymentInfo is not implemented"), { code: status.UNIMPLEMENTED }),
     );
   }
 

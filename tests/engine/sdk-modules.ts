@@ -22,4 +22,4 @@ const structproto = requireFromSdk("google-protobuf/google/protobuf/struct_pb") 
 
 /** The values the stand-in uses; their types come from the `import type`s where they are used. */
 export const { Struct } = structproto;
-export const { Metadata, credentials } = grpc;
+export const { Metadata, credentials, status } = grpc;

@@ -53,7 +53,10 @@ export class DeploymentError extends Error {
   }
 }
 
-/** Runtime hooks of @pulumi/pulumi 3.248 (`awaitFeatureSupport` and `waitForRPCs` are internal). */
+/**
+ * Runtime hooks of @pulumi/pulumi (`awaitFeatureSupport` and `waitForRPCs` are internal), the same in every
+ * version CI runs, from 3.139 to the newest (README, Support).
+ */
 interface RuntimeSettings {
   setMockOptions(monitor: unknown, project?: string, stack?: string, preview?: boolean): void;
   awaitFeatureSupport(): Promise<void>;
