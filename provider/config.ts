@@ -3,6 +3,7 @@
  * config first — the same keys as the official Cloudflare provider — then environment variables.
  */
 import type { Credentials } from "../client/credentials";
+import { PcapSettingsError } from "../client/errors";
 import { DEFAULT_BASE_URL } from "../client/http";
 import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitBudget } from "../client/rate-limiter";
 import { SIMPLE_CAPTURE_INTERVAL_SECONDS } from "../client/rules";
@@ -49,8 +50,11 @@ export const ENV_VARS = {
   simpleCaptureIntervalSeconds: "CLOUDFLARE_PCAP_SIMPLE_CAPTURE_INTERVAL_SECONDS",
 } as const;
 
-/** Thrown when settings are missing or malformed; the message lists every way to supply them. */
-export class SettingsError extends Error {}
+/**
+ * Thrown when settings are missing or malformed; the message lists every way to supply them. The
+ * client's settings error (one error hierarchy), under the name 0.1.0 exported.
+ */
+export { PcapSettingsError as SettingsError };
 
 /**
  * Resolves the settings: stack config first, then environment variables. Throws a {@link SettingsError}
@@ -73,7 +77,7 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
   else if (envToken) credentials = { apiToken: envToken };
   else if (envKey) credentials = keyCredentials(envKey, read("email"));
   if (!credentials) {
-    throw new SettingsError(
+    throw new PcapSettingsError(
       "No Cloudflare credentials: set an API token with `pulumi config set --secret " +
         `${CONFIG_KEYS.apiToken} <token>\` or the ${ENV_VARS.apiToken} environment variable; or a global ` +
         `key with ${CONFIG_KEYS.apiKey} + ${CONFIG_KEYS.email} (or ${ENV_VARS.apiKey} + ${ENV_VARS.email}).`,
@@ -86,7 +90,7 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
     try {
       rateLimit = parseRateLimit(rateLimitText, `${CONFIG_KEYS.rateLimit} / ${ENV_VARS.rateLimit}`);
     } catch (err) {
-      throw new SettingsError(err instanceof Error ? err.message : String(err));
+      throw new PcapSettingsError(err instanceof Error ? err.message : String(err));
     }
   }
 
@@ -103,7 +107,7 @@ function intervalSeconds(text: string | undefined): number {
   if (text === undefined) return SIMPLE_CAPTURE_INTERVAL_SECONDS;
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
-    throw new SettingsError(
+    throw new PcapSettingsError(
       `${CONFIG_KEYS.simpleCaptureIntervalSeconds} / ${ENV_VARS.simpleCaptureIntervalSeconds} must be seconds from 0 to 3600 ` +
         `(Cloudflare's rule is ${SIMPLE_CAPTURE_INTERVAL_SECONDS}; 0 sends without pacing), not ${JSON.stringify(text)}`,
     );
@@ -126,7 +130,7 @@ export function resolveAccountId(
 ): string {
   const id = accountId ?? settings.defaultAccountId;
   if (!id) {
-    throw new SettingsError(
+    throw new PcapSettingsError(
       `No Cloudflare account id: set \`accountId\` on the resource, or \`pulumi config set ${CONFIG_KEYS.accountId} <id>\`, ` +
         `or the ${ENV_VARS.accountId} environment variable.`,
     );
@@ -136,7 +140,7 @@ export function resolveAccountId(
 
 function keyCredentials(apiKey: string, email: string | undefined): Credentials {
   if (!email) {
-    throw new SettingsError(
+    throw new PcapSettingsError(
       `A Cloudflare global API key needs the account's email too: set ${CONFIG_KEYS.email} or ${ENV_VARS.email}, ` +
         `or use an API token instead (${CONFIG_KEYS.apiToken} / ${ENV_VARS.apiToken}).`,
     );

@@ -83,100 +83,106 @@ export type KindProvider = Required<dynamic.ResourceProvider<Props, Props>>;
 export function resourceProvider<I extends Props, S extends StoredState>(
   definition: ResourceDefinition<I, S>,
 ): KindProvider {
-  const { kind } = definition;
-  const stored = (props: unknown): S => readState(definition.state, props, kind);
-  const secretsOf = (news: Props): string[] =>
-    definition.secrets.map((key) => news[key]).filter((value) => typeof value === "string");
-  return {
-    async configure(request) {
-      configureRuntime(request.config);
-    },
-
-    async check(olds, news) {
-      return checkWith(definition.inputsAtCheck?.(olds) ?? definition.inputs, news);
-    },
-
-    async diff(id, olds, news) {
-      const runtime = currentRuntime();
-      const old = stored(olds);
-      const proposed: Proposed<I> = news;
-      definition.observe?.(runtime, id, old, proposed);
-      const changed = (key: KeysOf<I> & keyof S) =>
-        !(definition.sameWhen?.[key] ?? strictlyEqual)(proposed[key], old[key]);
-      const replaces: string[] = definition.replaceOn.filter(
-        (key) => isUnknown(proposed[key]) || changed(key),
-      );
-      // The account may come from config: compare the account the new inputs resolve to.
-      const accountId = news.accountId;
-      if (isUnknown(accountId) || runtime.accountIdFor(stringOr(accountId)) !== old.accountId) {
-        replaces.push("accountId");
-      }
-      replaces.push(...(definition.replaceAlso?.(old, proposed) ?? []));
-      const changes =
-        replaces.length > 0 ||
-        definition.updateOn.some(changed) ||
-        (definition.unfinished?.(old, proposed) ?? false);
-      if (!definition.deleteBeforeReplace) return { changes, replaces };
-      return {
-        changes,
-        replaces,
-        deleteBeforeReplace: replaces.length > 0 && definition.deleteBeforeReplace(old, proposed),
-      };
-    },
-
-    async create(news) {
-      const runtime = currentRuntime();
-      return keepingProvider(news, secretsOf(news), async () => {
-        const inputs = parseInputs(definition, news);
-        const made: { last?: { id: string; state: S } } = {};
-        try {
-          const { id, state } = await definition.create(runtime, inputs, (id, state) => {
-            made.last = { id, state };
-          });
-          return { id, outs: stripUndefined(state) };
-        } catch (err) {
-          if (err instanceof PartialFailure || !made.last) throw err;
-          // The object exists: keep it in state whatever went wrong after it was made.
-          throw new PartialFailure(made.last.id, stripUndefined(made.last.state), messageOf(err));
-        }
-      });
-    },
-
-    async read(id, props) {
-      const runtime = currentRuntime();
-      const now = await definition.read(runtime, id, stored(props));
-      if (!now) return {}; // gone: the engine drops it from state
-      definition.observe?.(runtime, id, now);
-      return { id, props: stripUndefined(now) };
-    },
-
-    async update(id, olds, news) {
-      const runtime = currentRuntime();
-      return keepingProvider(news, secretsOf(news), async () => {
-        const state = await definition.update(runtime, id, stored(olds), parseInputs(definition, news));
-        definition.observe?.(runtime, id, state);
-        return { outs: stripUndefined(state) };
-      });
-    },
-
-    async delete(id, props) {
-      await definition.delete(currentRuntime(), id, stored(props));
-    },
-  };
+  return new DefinedResource(definition);
 }
 
-/** Inputs that reach create and update passed check; one that does not parse is a bug, said as such. */
-function parseInputs<I extends Props, S extends StoredState>(
-  definition: ResourceDefinition<I, S>,
-  news: Props,
-): I {
-  const parsed = definition.inputs.safeParse(news);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new Error(
-    `${definition.kind}: its inputs are not what check accepted (${issue.path.join(".")}: ${issue.message}). ` +
-      "This is a bug of pulumi-cloudflare-pcap: please report it with the resource's inputs.",
-  );
+class DefinedResource<I extends Props, S extends StoredState> implements KindProvider {
+  constructor(private readonly definition: ResourceDefinition<I, S>) {}
+
+  async configure(request: dynamic.ConfigureRequest): Promise<void> {
+    configureRuntime(request.config);
+  }
+
+  async check(olds: Props, news: Props): Promise<dynamic.CheckResult<Props>> {
+    return checkWith(this.definition.inputsAtCheck?.(olds) ?? this.definition.inputs, news);
+  }
+
+  async diff(id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
+    const { definition } = this;
+    const runtime = currentRuntime();
+    const old = this.stored(olds);
+    const proposed: Proposed<I> = news;
+    definition.observe?.(runtime, id, old, proposed);
+    const changed = (key: KeysOf<I> & keyof S) =>
+      !(definition.sameWhen?.[key] ?? strictlyEqual)(proposed[key], old[key]);
+    const replaces: string[] = definition.replaceOn.filter((key) => isUnknown(proposed[key]) || changed(key));
+    // The account may come from config: compare the account the new inputs resolve to.
+    const accountId = news.accountId;
+    if (isUnknown(accountId) || runtime.accountIdFor(stringOr(accountId)) !== old.accountId) {
+      replaces.push("accountId");
+    }
+    replaces.push(...(definition.replaceAlso?.(old, proposed) ?? []));
+    const changes =
+      replaces.length > 0 ||
+      definition.updateOn.some(changed) ||
+      (definition.unfinished?.(old, proposed) ?? false);
+    if (!definition.deleteBeforeReplace) return { changes, replaces };
+    return {
+      changes,
+      replaces,
+      deleteBeforeReplace: replaces.length > 0 && definition.deleteBeforeReplace(old, proposed),
+    };
+  }
+
+  async create(news: Props): Promise<dynamic.CreateResult<Props>> {
+    const runtime = currentRuntime();
+    return keepingProvider(news, this.secretsOf(news), async () => {
+      const inputs = this.parseInputs(news);
+      const made: { last?: { id: string; state: S } } = {};
+      try {
+        const { id, state } = await this.definition.create(runtime, inputs, (id, state) => {
+          made.last = { id, state };
+        });
+        return { id, outs: stripUndefined(state) };
+      } catch (err) {
+        if (err instanceof PartialFailure || !made.last) throw err;
+        // The object exists: keep it in state whatever went wrong after it was made.
+        throw new PartialFailure(made.last.id, stripUndefined(made.last.state), messageOf(err));
+      }
+    });
+  }
+
+  async read(id: string, props?: Props): Promise<dynamic.ReadResult<Props>> {
+    const runtime = currentRuntime();
+    const now = await this.definition.read(runtime, id, this.stored(props));
+    if (!now) return {}; // gone: the engine drops it from state
+    this.definition.observe?.(runtime, id, now);
+    return { id, props: stripUndefined(now) };
+  }
+
+  async update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult<Props>> {
+    const runtime = currentRuntime();
+    return keepingProvider(news, this.secretsOf(news), async () => {
+      const state = await this.definition.update(runtime, id, this.stored(olds), this.parseInputs(news));
+      this.definition.observe?.(runtime, id, state);
+      return { outs: stripUndefined(state) };
+    });
+  }
+
+  async delete(id: string, props: Props): Promise<void> {
+    await this.definition.delete(currentRuntime(), id, this.stored(props));
+  }
+
+  /** Stored outputs, typed; state this provider wrote always parses. */
+  private stored(props: unknown): S {
+    return readState(this.definition.state, props, this.definition.kind);
+  }
+
+  /** The values of the secret inputs, to keep out of error messages. */
+  private secretsOf(news: Props): string[] {
+    return this.definition.secrets.map((key) => news[key]).filter((value) => typeof value === "string");
+  }
+
+  /** Inputs that reach create and update passed check; one that does not parse is a bug, said as such. */
+  private parseInputs(news: Props): I {
+    const parsed = this.definition.inputs.safeParse(news);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${this.definition.kind}: its inputs are not what check accepted (${issue.path.map(String).join(".")}: ${issue.message}). ` +
+        "This is a bug of pulumi-cloudflare-pcap: please report it with the resource's inputs.",
+    );
+  }
 }
 
 function strictlyEqual(a: unknown, b: unknown): boolean {

@@ -11,7 +11,14 @@
  * a time per account (only one may be active anyway), so a lost answer can only ever match the capture
  * its own request made.
  */
-import { PcapApiError, PcapError, PcapRequestMaybeAppliedError } from "../../client/errors";
+import {
+  PcapApiError,
+  PcapConflictError,
+  PcapError,
+  PcapNotFoundError,
+  PcapRateLimitedError,
+  PcapRequestMaybeAppliedError,
+} from "../../client/errors";
 import { isCaptureDone, type Capture, type CaptureFilter, type CaptureRequest } from "../../client/types";
 import { logLine } from "../log";
 import type { Account } from "../runtime";
@@ -70,7 +77,7 @@ export async function createCaptureOnce(
       return { capture: await createReconciled(account, request, deadline), deadline };
     } catch (err) {
       // Refused outright (bad request, no access): nothing was made, so the minute is still free.
-      sent = !(err instanceof PcapApiError && err.status !== 429);
+      sent = !(err instanceof PcapApiError && !(err instanceof PcapRateLimitedError));
       throw err;
     } finally {
       release(sent);
@@ -88,7 +95,7 @@ export async function createCaptureOnce(
       });
       return { capture, deadline };
     } catch (err) {
-      if (err instanceof PcapApiError && err.status === 409) {
+      if (err instanceof PcapConflictError) {
         throw await slotTakenOnTheApi(account, options.resourceName, err);
       }
       throw err;
@@ -193,7 +200,7 @@ async function refuseIfSlotHeld(account: Account, resourceName: string | undefin
   const fullSlots = account.runtime.fullCaptureSlots;
   for (const holder of fullSlots.known(accountId)) {
     const now = await client.getCapture(accountId, holder.id).catch((err: unknown) => {
-      if (err instanceof PcapApiError && err.status === 404) return undefined;
+      if (err instanceof PcapNotFoundError) return undefined;
       throw err;
     });
     if (now && holdsSlot(now)) {

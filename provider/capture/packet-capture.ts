@@ -5,7 +5,7 @@
  * update that calls stop. Deleting stops an active full capture; otherwise there is nothing to call (the
  * API keeps capture history).
  */
-import { PcapApiError, PcapNetworkError } from "../../client/errors";
+import { PcapInvalidRequestError, PcapNetworkError, PcapNotFoundError } from "../../client/errors";
 import {
   failureReason,
   isCaptureActive,
@@ -114,7 +114,7 @@ export const packetCapture: ResourceDefinition<PacketCaptureInputs, PacketCaptur
     try {
       return withReported(old, await currentCapture(account, id));
     } catch (err) {
-      if (err instanceof PcapApiError && err.status === 404) return undefined; // gone: drop it from state
+      if (err instanceof PcapNotFoundError) return undefined; // gone: drop it from state
       throw err;
     }
   },
@@ -230,8 +230,9 @@ function isStoppable(capture: Pick<Capture, "status" | "stopRequested">): boolea
 }
 
 /**
- * Stops a full capture. The stop is sent straight away: 204 stops it, and 400 (already converting or
- * finished) or 404 (gone) leave nothing to stop, so reading the capture first would only cost a request.
+ * Stops a full capture. The stop is sent straight away: 204 stops it, and a refusal as invalid (already
+ * converting or finished) or not found (gone) leaves nothing to stop, so reading the capture first would
+ * only cost a request.
  * When every answer was lost, the capture itself says whether the stop took.
  */
 async function stop(account: Account, id: string): Promise<void> {
@@ -240,7 +241,7 @@ async function stop(account: Account, id: string): Promise<void> {
     await client.stopCapture(account.id, id);
     logLine(`stopped full capture ${id}`);
   } catch (err) {
-    if (err instanceof PcapApiError && (err.status === 400 || err.status === 404)) return;
+    if (err instanceof PcapInvalidRequestError || err instanceof PcapNotFoundError) return;
     if (!(err instanceof PcapNetworkError)) throw err;
     const after = await client.getCapture(account.id, id);
     if (isStoppable(after)) throw err;

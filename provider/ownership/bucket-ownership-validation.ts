@@ -4,7 +4,7 @@
  * `pulumi up` registers, reads and validates. Its delete removes nothing on Cloudflare: the
  * registration belongs to the BucketOwnership.
  */
-import { PcapApiError } from "../../client/errors";
+import { PcapNotFoundError } from "../../client/errors";
 import { logLine } from "../log";
 import { PartialFailure } from "../partial-failure";
 import type { ResourceDefinition } from "../resource";
@@ -73,7 +73,7 @@ async function validate(
   } catch (err) {
     // The validate answer is the ownership itself, so no list is needed to find it; a 404 says the
     // bucket was never registered.
-    if (err instanceof PcapApiError && err.status === 404) {
+    if (err instanceof PcapNotFoundError) {
       throw new Error(
         `validate bucket ${inputs.destinationConf} in account ${account.id}: the bucket is not registered. ` +
           "Declare a BucketOwnership for it and pass its `destinationConf` output to this resource, so the " +

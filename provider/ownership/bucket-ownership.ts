@@ -7,7 +7,7 @@
  * - A failed or timed-out validation keeps the registration in state (partial failure): the next `up`
  *   validates again instead of registering twice.
  */
-import { PcapApiError, PcapRequestMaybeAppliedError } from "../../client/errors";
+import { PcapConflictError, PcapNotFoundError, PcapRequestMaybeAppliedError } from "../../client/errors";
 import type { BucketOwnership } from "../../client/types";
 import { logLine } from "../log";
 import { PartialFailure } from "../partial-failure";
@@ -84,7 +84,7 @@ export const bucketOwnership: ResourceDefinition<BucketOwnershipInputs, BucketOw
     try {
       await account.client.deleteOwnership(old.accountId, id);
     } catch (err) {
-      if (!(err instanceof PcapApiError && err.status === 404)) throw err;
+      if (!(err instanceof PcapNotFoundError)) throw err; // already gone counts as deleted
     } finally {
       forgetOwnerships(account);
     }
@@ -119,7 +119,7 @@ async function register(account: Account, inputs: BucketOwnershipInputs): Promis
       return added;
     } catch (err) {
       forgetOwnerships(account);
-      const conflict = err instanceof PcapApiError && err.status === 409;
+      const conflict = err instanceof PcapConflictError;
       if (!conflict && !(err instanceof PcapRequestMaybeAppliedError)) throw err;
       answerLost ||= !conflict;
       // Look before trying again (or giving up): the registration may exist. Every lost answer is
