@@ -11,6 +11,7 @@ import { legacyMethodOf } from "./legacy-dispatch";
 import type { KindProvider, Props } from "./resource";
 import { configureRuntime } from "./runtime";
 
+/** A method of a dynamic provider, as the shim's forwarders name it (`"create"`, `"diff"`, ...). */
 export type ProviderMethod = keyof KindProvider;
 
 /** What a method answers, as the plugin expects it. */

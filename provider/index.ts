@@ -16,3 +16,4 @@ export {
 } from "./config";
 export { call, dispatch, type ProviderMethod } from "./entry";
 export { providers, type ResourceKind } from "./kinds";
+export type { KindProvider, Props } from "./resource";

@@ -7,6 +7,7 @@ import { bucketOwnership } from "./ownership/bucket-ownership";
 import { bucketOwnershipValidation } from "./ownership/bucket-ownership-validation";
 import { resourceProvider, type KindProvider } from "./resource";
 
+/** The provider of each resource kind, by the name its shim asks for. */
 export const providers = {
   BucketOwnership: resourceProvider(bucketOwnership),
   BucketOwnershipValidation: resourceProvider(bucketOwnershipValidation),
