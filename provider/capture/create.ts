@@ -17,10 +17,9 @@ import {
   PcapError,
   PcapNotFoundError,
   PcapRateLimitedError,
-  PcapRequestMaybeAppliedError,
 } from "../../client/errors";
 import { isCaptureDone, type Capture, type CaptureFilter, type CaptureRequest } from "../../client/types";
-import { logLine } from "../log";
+import { createReconciled } from "../reconcile";
 import type { Account } from "../runtime";
 import type { FullCaptureHolder } from "./slots";
 
@@ -74,7 +73,7 @@ export async function createCaptureOnce(
     const deadline = deadlineFrom(Date.now());
     let sent = true;
     try {
-      return { capture: await createReconciled(account, request, deadline), deadline };
+      return { capture: await createCapture(account, request, deadline), deadline };
     } catch (err) {
       // Refused outright (bad request, no access): nothing was made, so the minute is still free.
       sent = !(err instanceof PcapApiError && !(err instanceof PcapRateLimitedError));
@@ -87,7 +86,7 @@ export async function createCaptureOnce(
     const deadline = deadlineFrom(Date.now());
     await refuseIfSlotHeld(account, options.resourceName);
     try {
-      const capture = await createReconciled(account, request, deadline);
+      const capture = await createCapture(account, request, deadline);
       fullSlots.hold(accountId, {
         id: capture.id,
         coloName: request.coloName,
@@ -103,48 +102,28 @@ export async function createCaptureOnce(
   });
 }
 
-async function createReconciled(
-  account: Account,
-  request: CaptureRequest,
-  deadline: number,
-): Promise<Capture> {
+/** Creates the capture; a lost answer is looked for among the account's captures before trying again. */
+function createCapture(account: Account, request: CaptureRequest, deadline: number): Promise<Capture> {
   const { client, id: accountId } = account;
-  const claimed = account.runtime.claimedCaptureIds;
   const fields = visibleFields(request);
-  const attemptStarted = Date.now();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      // The deadline also bounds the wait for the one-simple-capture-per-minute rule (429 + retry-after).
-      const created = await client.createCapture(accountId, request, {
-        retry: { deadlineMs: Math.max(0, deadline - Date.now()) },
-      });
-      claimed.add(created.id);
-      return created;
-    } catch (err) {
-      if (!(err instanceof PcapRequestMaybeAppliedError)) throw err;
-      // The last attempt's lost answer is reconciled too: giving up without looking could orphan it.
-      const candidates = (await client.listCaptures(accountId)).filter(
-        (c) =>
-          !claimed.has(c.id) &&
-          submittedSince(c, attemptStarted - SKEW_MS) &&
-          fields.every((f) => f.matches(c)),
-      );
-      if (candidates.length > 1) throw ambiguous(request, accountId, candidates, fields);
-      const match = candidates[0];
-      if (match) {
-        claimed.add(match.id);
-        logLine(
-          `the answer to creating a ${request.type} capture was lost; found the capture ${match.id} ` +
-            `(matched on ${describeMatch(fields)})`,
-        );
-        return match;
-      }
-      if (attempt >= MAX_ATTEMPTS) throw err;
-      logLine(
-        `the answer to creating a ${request.type} capture was lost and no capture was made; trying again`,
-      );
-    }
-  }
+  return createReconciled({
+    // The deadline also bounds the wait for the one-simple-capture-per-minute rule (429 + retry-after).
+    post: () =>
+      client.createCapture(accountId, request, { retry: { deadlineMs: Math.max(0, deadline - Date.now()) } }),
+    list: () => client.listCaptures(accountId),
+    matches: (c) => fields.every((f) => f.matches(c)),
+    // A minute: many captures can match a request on every visible field (the same filter every
+    // run), so the window is kept as narrow as clock skew allows. Registrations use a wider one.
+    window: { skewMs: SKEW_MS, undatedCounts: false },
+    claimed: account.runtime.claimedCaptureIds,
+    maxAttempts: MAX_ATTEMPTS,
+    found: (match) =>
+      `the answer to creating a ${request.type} capture was lost; found the capture ${match.id} ` +
+      `(matched on ${describeMatch(fields)})`,
+    retrying: () =>
+      `the answer to creating a ${request.type} capture was lost and no capture was made; trying again`,
+    ambiguous: (candidates) => ambiguous(request, accountId, candidates, fields),
+  });
 }
 
 /**
@@ -270,11 +249,6 @@ export class FullCaptureSlotTakenError extends PcapError {
     );
     this.holder = holder;
   }
-}
-
-function submittedSince(capture: Capture, since: number): boolean {
-  const at = capture.submitted ? Date.parse(capture.submitted) : NaN;
-  return !Number.isNaN(at) && at >= since;
 }
 
 function sameInstant(a: string | undefined, b: string): boolean {

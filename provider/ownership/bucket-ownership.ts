@@ -7,10 +7,11 @@
  * - A failed or timed-out validation keeps the registration in state (partial failure): the next `up`
  *   validates again instead of registering twice.
  */
-import { PcapConflictError, PcapNotFoundError, PcapRequestMaybeAppliedError } from "../../client/errors";
+import { PcapConflictError, PcapNotFoundError } from "../../client/errors";
 import type { BucketOwnership } from "../../client/types";
 import { logLine } from "../log";
 import { PartialFailure } from "../partial-failure";
+import { createReconciled } from "../reconcile";
 import type { ResourceDefinition } from "../resource";
 import type { Account } from "../runtime";
 import { findByDestination, forgetOwnerships, freshOwnershipList, sharedOwnershipList } from "./lookup";
@@ -109,38 +110,24 @@ async function register(account: Account, inputs: BucketOwnershipInputs): Promis
       return existing;
     }
   }
-  const attemptStarted = Date.now();
-  // Once an answer was lost, a registration that appears may be the one that request made.
-  let answerLost = false;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const added = await account.client.addOwnership(account.id, destinationConf);
-      forgetOwnerships(account);
-      return added;
-    } catch (err) {
-      forgetOwnerships(account);
-      const conflict = err instanceof PcapConflictError;
-      if (!conflict && !(err instanceof PcapRequestMaybeAppliedError)) throw err;
-      answerLost ||= !conflict;
-      // Look before trying again (or giving up): the registration may exist. Every lost answer is
-      // reconciled, the last attempt's too: an unknown registration would block the bucket for good.
-      const existing = findByDestination(await freshOwnershipList(account), destinationConf);
-      if (existing) {
-        const submitted = existing.submitted ? Date.parse(existing.submitted) : NaN;
-        if (answerLost && (Number.isNaN(submitted) || submitted >= attemptStarted - SKEW_MS)) {
-          logLine(
-            `the answer to registering ${destinationConf} was lost; found the registration ${existing.id}`,
-          );
-          return existing;
-        }
-        throw alreadyRegistered(account.id, existing);
-      }
-      if (conflict || attempt >= MAX_ATTEMPTS) throw err;
-      logLine(
-        `the answer to registering ${destinationConf} was lost and nothing was registered; trying again`,
-      );
-    }
-  }
+  return createReconciled({
+    post: () => account.client.addOwnership(account.id, destinationConf),
+    afterAttempt: () => forgetOwnerships(account),
+    list: () => freshOwnershipList(account),
+    matches: (o) => o.destinationConf === destinationConf,
+    // Five minutes, and undated registrations count: the API keeps one registration per bucket, so a
+    // match is never one of several, and a window too narrow would refuse the registration our own
+    // request made as "already registered", blocking the bucket. Captures need a narrow one.
+    window: { skewMs: SKEW_MS, undatedCounts: true },
+    maxAttempts: MAX_ATTEMPTS,
+    // 409: the bucket was registered before this create; name that registration.
+    refusedAsExisting: (err) => err instanceof PcapConflictError,
+    found: (existing) =>
+      `the answer to registering ${destinationConf} was lost; found the registration ${existing.id}`,
+    retrying: () =>
+      `the answer to registering ${destinationConf} was lost and nothing was registered; trying again`,
+    notOurs: (existing) => alreadyRegistered(account.id, existing),
+  });
 }
 
 /** Validates when a challenge is declared and the registration is not validated with it yet. */
