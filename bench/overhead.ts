@@ -4,7 +4,7 @@
  * What is compared, on loopback with no injected latency, the emulator in its own process:
  * - through the plugin: the SDK's dynamic-provider plugin (spawned as the engine does) is sent, per
  *   BucketOwnership, the Create RPC and then the Delete RPC with a real `__provider` of this package.
- *   Each RPC runs the provider (dispatch, input parsing, settings, rate limiter, client) and makes exactly
+ *   Each RPC runs the provider (entry, input parsing, settings, rate limiter, client) and makes exactly
  *   one API call (POST /pcaps/ownership, DELETE /pcaps/ownership/:id);
  * - directly: the same two HTTP calls made by a loop over undici (keep-alive Agent, same headers and
  *   bodies, answer read and JSON-parsed).
@@ -12,7 +12,7 @@
  * engine). The figure is (provider operations per second) / (HTTP calls per second). The engine's Check
  * before each Create is not an API call; the rate with it is reported too. To tell the package's own cost
  * from the plugin's, the provider is also driven in this process through the shims' entry point
- * (`dispatch`), with no plugin and no gRPC; a loop of Configure RPCs (which do nothing) gives the bare
+ * (`call`), with no plugin and no gRPC; a loop of Configure RPCs (which do nothing) gives the bare
  * gRPC round trip; and the client side's CPU time per operation is read from /proc. Spawning the plugin
  * and loading the provider are bench 6 (cold start), outside these loops.
  */
@@ -104,20 +104,18 @@ async function pluginLoop(
   return { opsPerSecond: (pairs * 2 * 1000) / ms, ms: Math.round(ms), ops: pairs * 2 };
 }
 
-/** The provider called in this process through the shims' entry point (`dispatch`), without the plugin. */
-type Dispatch = (kind: string, updateOrDelete: boolean, args: unknown[]) => Promise<unknown>;
+/**
+ * The provider called in this process through the shims' entry point (`call`, which each of the seven
+ * forwarders calls with its method's name), without the plugin.
+ */
+type Call = typeof import("../provider/entry").call;
 
-async function inProcessLoop(
-  dispatch: Dispatch,
-  tag: string,
-  pairs: number,
-  concurrency: number,
-): Promise<Loop> {
+async function inProcessLoop(call: Call, tag: string, pairs: number, concurrency: number): Promise<Loop> {
   const started = performance.now();
   await inParallel(pairs, concurrency, async (i) => {
     const inputs = { destinationConf: `s3://overhead-${tag}-${i}?region=us-east-1` };
-    const created = (await dispatch("BucketOwnership", false, [inputs])) as { id: string; outs: unknown };
-    await dispatch("BucketOwnership", true, [created.id, created.outs]);
+    const created = await call("BucketOwnership", "create", [inputs]);
+    await call("BucketOwnership", "delete", [created.id, created.outs]);
   });
   const ms = performance.now() - started;
   return { opsPerSecond: (pairs * 2 * 1000) / ms, ms: Math.round(ms), ops: pairs * 2 };
@@ -191,14 +189,14 @@ async function run(): Promise<BenchResult> {
     await plugin.configure(config, config);
     const provider = await packageProviderText("BucketOwnership");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { dispatch } = require("pulumi-cloudflare-pcap/provider") as { dispatch: Dispatch };
-    await dispatch("BucketOwnership", false, [
+    const { call } = require("pulumi-cloudflare-pcap/provider") as { call: Call };
+    await call("BucketOwnership", "configure", [
       { config: { get: (k: string) => config[k as keyof typeof config] } },
     ]);
     // Warm both paths: the provider module loaded, connections open, JIT warm.
     await pluginLoop(plugin, provider, "warm", WARMUP, 1, true);
     await undiciLoop(emulator, agent, "warm", WARMUP, 1);
-    await inProcessLoop(dispatch, "warm", WARMUP, 1);
+    await inProcessLoop(call, "warm", WARMUP, 1);
 
     const results: Record<string, Loop[]> = {};
     const roundTrips: number[] = [];
@@ -207,7 +205,7 @@ async function run(): Promise<BenchResult> {
       roundTrips.push(await roundTripLoop(plugin, config, 2 * PAIRS));
       for (const c of [1, 8]) {
         add(`undici-c${c}`, await withCpu(() => undiciLoop(emulator, agent, `u${c}-${r}`, PAIRS, c)));
-        add(`in-process-c${c}`, await withCpu(() => inProcessLoop(dispatch, `i${c}-${r}`, PAIRS, c)));
+        add(`in-process-c${c}`, await withCpu(() => inProcessLoop(call, `i${c}-${r}`, PAIRS, c)));
         add(
           `plugin-c${c}`,
           await withCpu(() => pluginLoop(plugin, provider, `p${c}-${r}`, PAIRS, c, false), pluginPid),
