@@ -218,7 +218,7 @@ it("lifecycle: simple + validated full capture; no-op up and refresh; replace st
   expect(emulator.ownerships()).toEqual([]);
   expect(stack.state.resources).toEqual([]);
   expect(count(emulator.statusCounts(), "409")).toBe(0);
-}, 60_000);
+}, 120_000);
 
 it("12 simple captures under the one-per-minute rule: 12 requests, no 429, the queue logged", async () => {
   // A minute of emulated time is a real second; the provider is told so through its config.
@@ -647,7 +647,7 @@ it("full captures with every write's answer lost: no duplicate, the lost stop is
       ),
     ]),
   );
-}, 30_000);
+}, 120_000);
 
 it("refresh: a waited capture that completes after a timed-out wait is no drift; one that fails is", async () => {
   env = await startPcapStack({ emulator: { timeScale: 0.1 } });
