@@ -32,7 +32,6 @@ function ops(result: RunResult): Record<string, string> {
   return Object.fromEntries(result.steps.map((s) => [`${s.type.split(":").pop()} ${s.name}`, s.op]));
 }
 
-// Five operations over several stacks, each with its own plugin process: about 15 s alone, more when loaded.
 it("two-stage bucket validation, a no-op deployment, a pull request, destroy", async () => {
   const pcapsFile = join(dir, "pcaps.yaml");
   copyFileSync(join(exampleDir("gitops"), "pcaps.yaml"), pcapsFile);
@@ -110,4 +109,4 @@ it("two-stage bucket validation, a no-op deployment, a pull request, destroy", a
   } finally {
     await stage2.close();
   }
-}, 90_000);
+});

@@ -27,7 +27,6 @@ function onboarding(destinationConf: string, read: (dest: string) => string) {
   };
 }
 
-// Nine operations, each with its own plugin process: about 20 s alone, more on a loaded machine.
 it("full lifecycle: register + validate, no-op up and refresh, update, replace, delete, destroy", async () => {
   env = await startPcapStack();
   const { stack, emulator } = env;
@@ -90,7 +89,7 @@ it("full lifecycle: register + validate, no-op up and refresh, update, replace, 
   await stack.destroy();
   expect(emulator.ownerships()).toEqual([]);
   expect(stack.state.resources).toEqual([]);
-}, 90_000);
+});
 
 it("an ownership deleted outside Pulumi is dropped by refresh and recreated by the next up", async () => {
   env = await startPcapStack();
