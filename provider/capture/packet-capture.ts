@@ -63,13 +63,17 @@ export const packetCapture: ResourceDefinition<PacketCaptureInputs, PacketCaptur
   deleteBeforeReplace: (old, news) => old.type === "full" || news.type === "full",
   // A wait that timed out in an earlier run is unfinished work.
   unfinished: (old, news) => news.waitForCompletion === true && !isCaptureDone(old.status) && !news.stopped,
-  observe: (runtime, id, state, news) =>
+  observe: (runtime, id, state, news) => {
+    // A capture some resource's state holds is never another resource's lost answer: the list cannot
+    // tell captures apart by packet_limit, and an earlier run's capture may still be in the window.
+    runtime.claimedCaptureIds.add(id);
     noteFullCapture(
       runtime,
       id,
       state,
       typeof news?.resourceName === "string" ? news.resourceName : undefined,
-    ),
+    );
+  },
 
   async create(runtime, inputs, exists) {
     const account = runtime.account(inputs.accountId);
