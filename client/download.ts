@@ -4,21 +4,12 @@
  * written under a temporary name and renamed only when complete, so a failed download never leaves a
  * truncated `.pcap` at the target path.
  */
-import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import { Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { WRITE_BUFFER_BYTES, writeFileAtomically } from "./atomic-file";
 import { headerValue, type HttpAnswer } from "./http";
 import { PcapInspector } from "./pcap-inspector";
-
-/**
- * The file's write buffer. With the default 16 KiB every socket chunk fills it and the socket pauses until
- * the disk write returns, so reading and writing take turns; 1 MiB lets them overlap (0.7× → 1.0× curl's
- * throughput in bench/, with the same peak memory).
- */
-const WRITE_BUFFER_BYTES = 1 << 20;
 
 /** How far a download has come. */
 export interface DownloadProgress {
@@ -59,24 +50,15 @@ export async function streamDownload(
     return { bytes: inspector.bytes, packets: inspector.packets };
   }
 
-  await mkdir(dirname(destination), { recursive: true });
-  const temporary = join(
-    dirname(destination),
-    `.${basename(destination)}.${randomBytes(4).toString("hex")}.partial`,
-  );
-  try {
-    await pipeline(
+  await writeFileAtomically(destination, (temporary) =>
+    pipeline(
       answer.body,
       inspector,
       progress,
       createWriteStream(temporary, { flags: "wx", highWaterMark: WRITE_BUFFER_BYTES }),
       { signal: options.signal },
-    );
-    await rename(temporary, destination);
-  } catch (err) {
-    await rm(temporary, { force: true });
-    throw err;
-  }
+    ),
+  );
   return { bytes: inspector.bytes, packets: inspector.packets, path: destination };
 }
 

@@ -18,3 +18,5 @@ export {
   type Destination,
   type Range,
 } from "./rules";
+export { WRITE_BUFFER_BYTES, writeFileAtomically, partialPathFor } from "./atomic-file";
+export * from "./pcap";

@@ -5,20 +5,16 @@
  */
 import { Transform, type TransformCallback } from "node:stream";
 import { PcapFormatError } from "./errors";
+import {
+  GLOBAL_HEADER_BYTES,
+  MAGICS,
+  MAX_RECORD_BYTES,
+  PCAPNG_ADVICE,
+  PCAPNG_MAGIC,
+  RECORD_HEADER_BYTES,
+} from "./pcap/format";
 
 export { PcapFormatError };
-
-const GLOBAL_HEADER_BYTES = 24;
-const RECORD_HEADER_BYTES = 16;
-/** Larger than any snaplen a capture uses; a bigger record length means the stream is corrupt. */
-const MAX_RECORD_BYTES = 262_144;
-
-const MAGICS = new Map<number, "LE" | "BE">([
-  [0xd4c3b2a1, "LE"], // microsecond, little-endian on the wire
-  [0xa1b2c3d4, "BE"],
-  [0x4d3cb2a1, "LE"], // nanosecond variants
-  [0xa1b23c4d, "BE"],
-]);
 
 export class PcapInspector extends Transform {
   bytes = 0;
@@ -79,15 +75,17 @@ export class PcapInspector extends Transform {
   }
 
   private readGlobalHeader(header: Buffer): void {
-    const endian = MAGICS.get(header.readUInt32BE(0));
-    if (!endian) {
+    const magic = header.readUInt32BE(0);
+    if (magic === PCAPNG_MAGIC) throw new PcapFormatError(`it is a pcapng file. ${PCAPNG_ADVICE}`);
+    const order = MAGICS.get(magic);
+    if (!order) {
       const preview = header
         .subarray(0, 16)
         .toString("latin1")
         .replace(/[^\x20-\x7e]/g, ".");
       throw new PcapFormatError(`not a pcap file: bad magic number (starts with "${preview}")`);
     }
-    this.endian = endian;
+    this.endian = order.littleEndian ? "LE" : "BE";
   }
 
   private readRecordHeader(buffer: Buffer, at: number): void {
