@@ -20,3 +20,13 @@ export {
 } from "./rules";
 export { WRITE_BUFFER_BYTES, writeFileAtomically, partialPathFor } from "./atomic-file";
 export * from "./pcap";
+export {
+  saveCapture,
+  PcapCaptureNotReadyError,
+  PcapCaptureFailedError,
+  type SaveCaptureOptions,
+  type SaveProgress,
+  type SaveResult,
+  type SavedPart,
+} from "./save-capture";
+export * from "./bucket";
