@@ -31,7 +31,7 @@ export function pcapBytes(file: TestFile): Buffer {
   u16(header, 4, 6);
   u32(header, file.snaplen ?? 65535, 16);
   u32(header, file.linkType ?? 1, 20);
-  const parts = [header];
+  const parts: Buffer[] = [header];
   for (const r of file.records) {
     const h = Buffer.alloc(16);
     u32(h, r.seconds, 0);
@@ -172,4 +172,31 @@ export function udpFrame(source: string, destination: string, sourcePort: number
     0x0800,
     ipv4Packet({ protocol: 17, source, destination, sourcePort, destinationPort: 53, payload }),
   );
+}
+
+/** Reads back a little-endian file as the merge writes it: the header fields and every record. */
+export function parseLittleEndian(bytes: Buffer): {
+  magic: number;
+  snaplen: number;
+  linkType: number;
+  records: Array<{ seconds: number; fraction: number; data: Buffer; originalLength: number }>;
+} {
+  const records = [];
+  let at = 24;
+  while (at < bytes.length) {
+    const included = bytes.readUInt32LE(at + 8);
+    records.push({
+      seconds: bytes.readUInt32LE(at),
+      fraction: bytes.readUInt32LE(at + 4),
+      originalLength: bytes.readUInt32LE(at + 12),
+      data: bytes.subarray(at + 16, at + 16 + included),
+    });
+    at += 16 + included;
+  }
+  return {
+    magic: bytes.readUInt32LE(0),
+    snaplen: bytes.readUInt32LE(16),
+    linkType: bytes.readUInt32LE(20),
+    records,
+  };
 }
