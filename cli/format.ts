@@ -66,3 +66,8 @@ export function formatDestination(capture: Capture): string {
 export function formatPackets(capture: Capture): string {
   return capture.packetsCaptured === undefined ? "-" : String(capture.packetsCaptured);
 }
+
+/** Text as a POSIX shell needs it (bucket URIs have `?` and `&`), so a printed command can be pasted. */
+export function quoteForShell(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}

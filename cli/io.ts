@@ -21,6 +21,29 @@ export interface CliIo {
   cwd?: string;
   /** `emulator`: resolves when it should stop; default the first SIGINT or SIGTERM. */
   untilShutdown?: () => Promise<unknown>;
+  /**
+   * Calls `handler` on every Ctrl-C until the returned function is called; default: the process's
+   * SIGINT. While a handler is registered Ctrl-C does not kill the process: the command decides.
+   */
+  onInterrupt?: (handler: () => void) => () => void;
+  /** True when a person can answer a question: stdin and stderr are terminals. */
+  interactive?: boolean;
+  /**
+   * Reads one line from stdin (without its newline); undefined at the end of input or once `signal`
+   * aborts (the reader then lets go of stdin, so the process can exit).
+   */
+  readLine?: (signal: AbortSignal) => Promise<string | undefined>;
+}
+
+/** Subscribes to Ctrl-C through `io`, the process's SIGINT unless the caller injected its own. */
+export function onInterrupt(io: CliIo, handler: () => void): () => void {
+  return (io.onInterrupt ?? processInterrupts)(handler);
+}
+
+/** The process's SIGINT as {@link CliIo.onInterrupt}. */
+export function processInterrupts(handler: () => void): () => void {
+  process.on("SIGINT", handler);
+  return () => process.removeListener("SIGINT", handler);
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -5,12 +5,16 @@
 import { PcapError } from "../client";
 import { SettingsError } from "../provider/config";
 import { parseCommandLine, type Invocation } from "./args";
+import { bucketsAdd, bucketsDelete, bucketsList, bucketsValidate } from "./commands/buckets";
+import { capture } from "./commands/capture";
 import { download } from "./commands/download";
 import { emulator } from "./commands/emulator";
+import { merge, summary } from "./commands/files";
+import { get, stop } from "./commands/get";
 import { list } from "./commands/list";
 import { EXIT, UsageError, type CliIo, type Writer } from "./io";
 import { redact, secretsIn } from "./session";
-import { helpTexts, PROGRAM, usageLine } from "./usage";
+import { helpTexts, PROGRAM, usageLine, type HelpTopic } from "./usage";
 
 export type { CliIo } from "./io";
 
@@ -25,7 +29,8 @@ export async function run(argv: string[], io: CliIo, program: string = PROGRAM):
     invocation = parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const topic = error.command === "download" || error.command === "list" ? error.command : "main";
+    const topic =
+      error.command !== undefined && error.command in help ? (error.command as HelpTopic) : "main";
     const more = error.command ? `${program} ${error.command} --help` : `${program} --help`;
     io.stderr.write(`error: ${error.message}\n${usageLine(help[topic])}\nRun \`${more}\` for details.\n`);
     return EXIT.usage;
@@ -48,10 +53,40 @@ export async function run(argv: string[], io: CliIo, program: string = PROGRAM):
   const secrets = secretsIn(io.env);
   const safe: CliIo = { ...io, stdout: redacting(io.stdout, secrets), stderr: redacting(io.stderr, secrets) };
   try {
-    return invocation.kind === "list" ? await list(invocation, safe) : await download(invocation, safe);
+    return await dispatch(invocation, safe, program);
   } catch (error) {
     safe.stderr.write(`error: ${describe(error)}\n`);
     return EXIT.failed;
+  }
+}
+
+/** The commands that run with credentials in reach (their output is redacted). */
+type Command = Exclude<Invocation, { kind: "help" | "version" | "emulator" }>;
+
+function dispatch(invocation: Command, io: CliIo, program: string): Promise<number> {
+  switch (invocation.kind) {
+    case "capture":
+      return capture(invocation, io, program);
+    case "get":
+      return get(invocation, io);
+    case "stop":
+      return stop(invocation, io);
+    case "download":
+      return download(invocation, io);
+    case "list":
+      return list(invocation, io);
+    case "buckets-list":
+      return bucketsList(invocation, io);
+    case "buckets-add":
+      return bucketsAdd(invocation, io, program);
+    case "buckets-validate":
+      return bucketsValidate(invocation, io);
+    case "buckets-delete":
+      return bucketsDelete(invocation, io);
+    case "merge":
+      return merge(invocation, io);
+    case "summary":
+      return summary(invocation, io);
   }
 }
 

@@ -1,14 +1,10 @@
 /** `list`: the account's captures and bucket ownerships, as tables or as JSON for scripts. */
 import type { BucketOwnership, Capture } from "../../client";
+import type { ListInvocation } from "../args";
 import type { CliIo } from "../io";
 import { withSession } from "../session";
 import { renderTable, type Column } from "../table";
 import { formatDestination, formatFilter, formatPackets, formatTime } from "../format";
-
-export interface ListInvocation {
-  json: boolean;
-  account?: string;
-}
 
 const CAPTURE_COLUMNS: Column<Capture>[] = [
   { header: "ID", value: (c) => c.id },
@@ -26,7 +22,7 @@ const CAPTURE_COLUMNS: Column<Capture>[] = [
   { header: "DESTINATION", value: formatDestination, flexible: true },
 ];
 
-const OWNERSHIP_COLUMNS: Column<BucketOwnership>[] = [
+export const OWNERSHIP_COLUMNS: Column<BucketOwnership>[] = [
   { header: "ID", value: (o) => o.id },
   { header: "DESTINATION", value: (o) => o.destinationConf, flexible: true, minWidth: 16 },
   { header: "STATUS", value: (o) => o.status },
@@ -58,7 +54,12 @@ export async function list(invocation: ListInvocation, io: CliIo): Promise<numbe
   return 0;
 }
 
-function section<Row>(title: string, columns: Column<Row>[], rows: Row[], width: number | undefined): string {
+export function section<Row>(
+  title: string,
+  columns: Column<Row>[],
+  rows: Row[],
+  width: number | undefined,
+): string {
   if (rows.length === 0) return `${title}: none\n`;
   return `${title} (${rows.length})\n${renderTable(columns, rows, width)}`;
 }

@@ -98,7 +98,13 @@ describe("download", () => {
     const pcap = readPcap(join(dir, name));
     expect(pcap.magic).toBe(0xa1b2c3d4);
     expect(pcap.packets).toBe(40);
-    expect(stdout).toMatch(new RegExp(`^${name}: \\d+ bytes, 40 packets\\n$`));
+    const [first, totals] = stdout.split("\n");
+    expect(first).toMatch(new RegExp(`^${name}: \\d+ bytes, 40 packets$`));
+    expect(totals).toMatch(/^40 packets, \d+ bytes on the wire .*; link type EN10MB; file \d+ bytes$/);
+    // Every flow is the filter's: TCP to 203.0.113.7:443.
+    const flows = stdout.slice(stdout.indexOf("PROTO")).trimEnd().split("\n").slice(1);
+    expect(flows.length).toBeGreaterThan(0);
+    for (const flow of flows) expect(flow).toMatch(/^TCP +\S+ +203\.0\.113\.7:443 +\d+ +\d+$/);
     // Not a terminal: plain lines only.
     expect(stderr).toBe(`downloading capture ${fx.finished.id}\n`);
     expect(readdirSync(dir)).toEqual([name]); // no temp file left behind
@@ -109,7 +115,7 @@ describe("download", () => {
     const { code, stdout } = await cli(["download", fx.finished.id, "-o", out], { env: envFor(fx.emulator) });
     expect(code).toBe(0);
     expect(readPcap(out).packets).toBe(40);
-    expect(stdout).toMatch(new RegExp(`^${out}: \\d+ bytes, 40 packets\\n$`));
+    expect(stdout).toMatch(new RegExp(`^${out}: \\d+ bytes, 40 packets\\n40 packets, `));
   });
 
   test("not finished and no --wait: exit 1 suggesting --wait, nothing written", async () => {
@@ -140,7 +146,7 @@ describe("download", () => {
     expect(code).toBe(0);
     expect(stderr).toBe(`waiting for capture ${pending.id}: pending\ndownloading capture ${pending.id}\n`);
     expect(stderr).not.toContain("\r");
-    expect(stdout).toMatch(/: \d+ bytes, 25 packets\n$/);
+    expect(stdout).toMatch(/: \d+ bytes, 25 packets\n25 packets, /);
     expect(readPcap(join(dir, `pcap_${pending.id}.pcap`)).packets).toBe(25);
   });
 
@@ -187,15 +193,28 @@ describe("download", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  test("a full capture: exit 1 naming the bucket its files go to", async () => {
-    const { code, stderr } = await cli(["download", fx.full.id, "--wait"], {
+  test("a full capture into a gs:// bucket: refused before any wait, with the path that works", async () => {
+    // An account of its own: the emulator runs one full capture per account at a time.
+    const account = "9999999999999999aaaaaaaaaaaaaaaa";
+    fx.emulator.grant({ token: TOKEN, accounts: [account] });
+    const gcs = "gs://cli-test-gcs/edge";
+    await fx.client.addOwnership(account, gcs);
+    await fx.client.validateOwnership(account, gcs, fx.emulator.readChallenge(gcs, account));
+    const running = await fx.client.createCapture(account, {
+      type: "full",
+      system: "magic-transit",
+      timeLimit: 600,
+      coloName: "ord02",
+      destinationConf: gcs,
+    });
+    const { code, stderr } = await cli(["download", running.id, "--wait", "--account", account], {
       env: envFor(fx.emulator),
       cwd: dir,
     });
     expect(code).toBe(1);
-    expect(stderr).toContain(`capture ${fx.full.id} is a full capture`);
-    expect(stderr).toContain(`to the bucket ${BUCKET}`);
+    expect(stderr).toContain("gcloud storage cp");
     expect(stderr).not.toContain("waiting");
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   test("an unknown id: exit 1 with the API's message", async () => {

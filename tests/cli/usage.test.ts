@@ -99,18 +99,24 @@ describe("parseCommandLine", () => {
       json: false,
       account,
     });
-    expect(parseCommandLine(["download", "-o", "x.pcap", ID, "--wait", "--timeout", "90"])).toEqual({
+    expect(
+      parseCommandLine(["download", "-o", "x.pcap", ID, "--wait", "--timeout", "90", "--top", "3"]),
+    ).toEqual({
       kind: "download",
+      json: false,
       captureId: ID,
       output: "x.pcap",
       wait: true,
       timeoutSeconds: 90,
+      top: 3,
     });
-    expect(parseCommandLine(["download", ID])).toEqual({
+    expect(parseCommandLine(["--json", "download", ID])).toEqual({
       kind: "download",
+      json: true,
       captureId: ID,
       wait: false,
       timeoutSeconds: 600,
+      top: 10,
     });
   });
 
