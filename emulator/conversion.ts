@@ -1,8 +1,9 @@
 /**
  * The end of a full capture's conversion: the one status change that is a side effect, because it
- * writes `pcap_<id>.pcap` into the bucket — or fails when the bucket is gone, its ownership is no longer
- * validated, or nothing matched the filter. Runs before every request is handled, on `advance()`, and
- * on a background tick, always under the state mutex.
+ * writes the capture's files into the bucket — one `pcap_<id>_<server>.pcap` per edge server that saw
+ * traffic, as Cloudflare writes one per machine — or fails when the bucket is gone, its ownership is no
+ * longer validated, or nothing matched the filter. Runs before every request is handled, on
+ * `advance()`, and on a background tick, always under the state mutex.
  */
 import { join } from "node:path";
 import type { Context } from "./context";
@@ -46,19 +47,47 @@ async function outcomeOf(ctx: Context, accountId: string, capture: StoredCapture
   }
   try {
     const directory = await ctx.buckets.ensureDirectory(destination);
-    const file = join(directory, `pcap_${capture.id}.pcap`);
-    await writePcapFile(file, {
-      seed: capture.id,
-      packetCount: packets,
-      filter: domainFilter(capture.filter),
-      snaplen: FULL_SNAPLEN,
-      startTimeMs: timeline.runningFrom,
-      durationSeconds: Math.max(1, Math.ceil((timeline.runningUntil - timeline.runningFrom) / 1000)),
-    });
-    return { status: "success", packets, file };
+    const files: string[] = [];
+    for (const server of edgeServers(capture, packets)) {
+      const file = join(directory, `pcap_${capture.id}_${server.name}.pcap`);
+      // Every server records over the same window, so each file is in time order and the files'
+      // packets interleave: one file per server is only a capture again once merged by time.
+      await writePcapFile(file, {
+        seed: `${capture.id}/${server.name}`,
+        packetCount: server.packets,
+        filter: domainFilter(capture.filter),
+        snaplen: FULL_SNAPLEN,
+        startTimeMs: timeline.runningFrom,
+        durationSeconds: Math.max(1, Math.ceil((timeline.runningUntil - timeline.runningFrom) / 1000)),
+      });
+      files.push(file);
+    }
+    return { status: "success", packets, files };
   } catch (error) {
     return failed(
       `cannot write to ${destination}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+/** Fewest and most edge servers a full capture's location has in the emulator. */
+export const MIN_EDGE_SERVERS = 2;
+export const MAX_EDGE_SERVERS = 6;
+
+/**
+ * The servers that saw a capture's traffic and how many of its packets each recorded: 2–6 servers,
+ * chosen from the capture id (the same capture always gets the same servers), never more than there
+ * are packets (a capture with none still gets one empty file, so its bucket shows it finished). Named
+ * `<colo>-<n>`, lowercase, like a machine of that location.
+ */
+export function edgeServers(capture: StoredCapture, packets: number): { name: string; packets: number }[] {
+  const span = MAX_EDGE_SERVERS - MIN_EDGE_SERVERS + 1;
+  const chosen = MIN_EDGE_SERVERS + (parseInt(capture.id.slice(0, 8), 16) % span);
+  const count = Math.max(1, Math.min(chosen, packets));
+  const colo = (capture.coloName ?? "edge").toLowerCase();
+  return Array.from({ length: count }, (_, i) => ({
+    name: `${colo}-${i + 1}`,
+    // Shares differ by at most one packet and add up to `packets` exactly.
+    packets: Math.floor(packets / count) + (i < packets % count ? 1 : 0),
+  }));
 }

@@ -10,8 +10,8 @@ export interface CaptureOutcome {
   status: "success" | "failed";
   packets: number;
   errorMessage?: string;
-  /** Absolute path of the written pcap file. */
-  file?: string;
+  /** Absolute paths of the written pcap files, one per edge server (snapshots before 0.2 had `file`). */
+  files?: string[];
 }
 
 export interface StoredCapture {

@@ -8,6 +8,6 @@ export const {
   captureId,
   captureStatus,
   packetsCaptured,
-  captureObject,
-  captureFile,
+  captureObjects,
+  captureFiles,
 } = bucketOnboarding();

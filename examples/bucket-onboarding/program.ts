@@ -9,8 +9,8 @@
  * (see the end of this file). Credentials and account as for every example: `cloudflare:apiToken`,
  * `cloudflare-pcap:accountId` (or CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID).
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as pcap from "pulumi-cloudflare-pcap";
 
@@ -32,7 +32,8 @@ export function bucketOnboarding() {
   });
 
   // 4. A full capture into the bucket. Its destination is the validation's output, so it starts only
-  //    once the bucket is validated. Cloudflare writes the capture as pcap_<id>.pcap into the bucket.
+  //    once the bucket is validated. Cloudflare writes the capture as pcap_<id>…pcap files into the
+  //    bucket, one per edge server; `pulumi-cloudflare-pcap download <id> -o x.pcap` fetches and merges them.
   const capture = new pcap.PacketCapture("edge-full", {
     type: "full",
     destinationConf: validation.destinationConf,
@@ -47,6 +48,7 @@ export function bucketOnboarding() {
     waitForCompletion: true,
   });
 
+  const captureFiles = localCaptureFiles(capture.id);
   return {
     ownershipId: bucket.id,
     challengeFile: bucket.filename,
@@ -54,10 +56,9 @@ export function bucketOnboarding() {
     captureId: capture.id,
     captureStatus: capture.status,
     packetsCaptured: capture.packetsCaptured,
-    /** The object Cloudflare wrote, in the bucket's directory. */
-    captureObject: pulumi.interpolate`pcap_${capture.id}.pcap`,
-    /** Emulator only: where that object is on this machine. */
-    captureFile: localCaptureFile(capture.id),
+    /** Emulator only: the objects it wrote into the bucket (one per edge server), and their paths here. */
+    captureObjects: captureFiles?.apply((files) => files.map((f) => basename(f))),
+    captureFiles,
   };
 }
 
@@ -65,7 +66,7 @@ export function bucketOnboarding() {
 // EMULATOR ONLY. The emulator's buckets are directories on this machine, and stack config
 // `emulatorBucketDir` is the directory `destinationConf` maps to (`npm run demo` and the tests set it).
 // For a real bucket, replace challengeFileReader with a read from S3 or GCS (this example's
-// README shows both) and drop localCaptureFile.
+// README shows both) and drop localCaptureFiles.
 // ---------------------------------------------------------------------------------------------------
 
 /** Reads a file of the bucket, once its name is known. Fails at once, before any change, without config. */
@@ -81,7 +82,13 @@ function challengeFileReader(): (filename: pulumi.Output<string>) => pulumi.Outp
   return (filename) => filename.apply((name) => readFileSync(join(dir, name), "utf8"));
 }
 
-function localCaptureFile(captureId: pulumi.Output<string>): pulumi.Output<string> | undefined {
+function localCaptureFiles(captureId: pulumi.Output<string>): pulumi.Output<string[]> | undefined {
   const dir = new pulumi.Config().get("emulatorBucketDir");
-  return dir === undefined ? undefined : captureId.apply((id) => join(dir, `pcap_${id}.pcap`));
+  if (dir === undefined) return undefined;
+  return captureId.apply((id) =>
+    readdirSync(dir)
+      .filter((name) => name.startsWith(`pcap_${id}`) && name.endsWith(".pcap"))
+      .sort()
+      .map((name) => join(dir, name)),
+  );
 }

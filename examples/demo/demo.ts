@@ -4,7 +4,7 @@
  * short deployment log with a summary. Run by `npm run demo` (main.ts) and by tests/examples/demo.test.ts.
  */
 import { readFileSync, rmSync, statSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { startEmulator, type EmulatorHandle } from "pulumi-cloudflare-pcap/emulator";
 import { repoRoot } from "../../tests/support/package-link";
 import { cliEngine, pulumiOnPath } from "./engine-cli";
@@ -36,7 +36,7 @@ export interface DemoSummary {
   engine: "cli" | "stand-in";
   destinationConf: string;
   stages: StageReport[];
-  capture: { id: string; status: string; packets: number; file: string; bytes: number };
+  capture: { id: string; status: string; packets: number; files: string[]; bytes: number };
   /** The emulator after destroy: nothing registered, nothing running. */
   emulatorAfterDestroy: { ownerships: number; activeCaptures: number; capturesInHistory: number };
 }
@@ -100,7 +100,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     const first = await run("[1/3] pulumi up", () => engine!.up());
     const capture = checkCapture(first.result);
-    print(`  capture file  ${show(capture.file)}  (${capture.packets} packets, ${kb(capture.bytes)})`);
+    print(
+      `  capture files ${capture.files.map(show).join(", ")}  (${capture.packets} packets, ${kb(capture.bytes)})`,
+    );
 
     const second = await run("[2/3] pulumi up again: nothing changed, so nothing should happen", () =>
       engine!.up(),
@@ -191,29 +193,34 @@ function describe(step: Step): string {
   }
 }
 
-/** The full capture is done and its pcap file is in the bucket. */
+/** The full capture is done and its pcap files (one per edge server) are in the bucket. */
 function checkCapture(result: StageResult): DemoSummary["capture"] {
-  const { captureId, captureStatus, captureFile, packetsCaptured } = result.outputs;
+  const { captureId, captureStatus, captureFiles, packetsCaptured } = result.outputs;
   if (captureStatus !== "success" && captureStatus !== "complete") {
     throw new DemoFailure(`the capture ended "${String(captureStatus)}", not "success"`);
   }
-  if (typeof captureFile !== "string") throw new DemoFailure("the stack has no captureFile output");
-  let bytes: number;
-  let magic: string;
-  try {
-    bytes = statSync(captureFile).size;
-    magic = readFileSync(captureFile).subarray(0, 4).toString("hex");
-  } catch (err) {
-    throw new DemoFailure(`the capture file ${captureFile} cannot be read: ${(err as Error).message}`);
-  }
-  if (!["a1b2c3d4", "d4c3b2a1"].includes(magic)) {
-    throw new DemoFailure(`${captureFile} is not a pcap file (it starts with 0x${magic})`);
+  // A list output; the engine stand-in hands lists back as objects keyed "0", "1", …
+  const files =
+    typeof captureFiles === "object" && captureFiles !== null ? Object.values(captureFiles).map(String) : [];
+  if (files.length === 0) throw new DemoFailure("the stack has no captureFiles output, or it lists no file");
+  let bytes = 0;
+  for (const file of files) {
+    let magic: string;
+    try {
+      bytes += statSync(file).size;
+      magic = readFileSync(file).subarray(0, 4).toString("hex");
+    } catch (err) {
+      throw new DemoFailure(`the capture file ${file} cannot be read: ${(err as Error).message}`);
+    }
+    if (!["a1b2c3d4", "d4c3b2a1"].includes(magic)) {
+      throw new DemoFailure(`${file} is not a pcap file (it starts with 0x${magic})`);
+    }
   }
   return {
     id: String(captureId),
     status: captureStatus,
     packets: Number(packetsCaptured),
-    file: captureFile,
+    files,
     bytes,
   };
 }
@@ -231,8 +238,9 @@ function printSummary(summary: DemoSummary, print: (line: string) => void): void
     `full, ${summary.capture.status}, ${summary.capture.packets} packets, id ${summary.capture.id}`,
   );
   line(
-    "pcap file",
-    `${show(summary.capture.file)} (${kb(summary.capture.bytes)}; open it with Wireshark or tshark)`,
+    "pcap files",
+    `${summary.capture.files.length} in ${show(dirname(summary.capture.files[0]))} (${kb(summary.capture.bytes)}; ` +
+      "one per edge server: `pulumi-cloudflare-pcap merge <files…> -o x.pcap` makes one file for Wireshark)",
   );
   const tally = (stage: StageReport) =>
     Object.entries(stage.counts)

@@ -160,7 +160,10 @@ describe("every endpoint", () => {
     expect(stopped.stopRequested).toEqual(expect.any(String));
     await emulator.advance(30);
     expect((await client.getCapture(emulator.accountId, full.id)).status).toBe("success");
-    expect(readdirSync(emulator.bucketDirectory(DEST))).toContain(`pcap_${full.id}.pcap`);
+    // One file per edge server: pcap_<id>_<server>.pcap.
+    expect(readdirSync(emulator.bucketDirectory(DEST))).toContainEqual(
+      expect.stringMatching(new RegExp(`^pcap_${full.id}_.+\\.pcap$`)),
+    );
 
     await expect(client.deleteOwnership(emulator.accountId, added.id)).resolves.toBeUndefined();
     expect(await client.listOwnerships(emulator.accountId)).toEqual([]);

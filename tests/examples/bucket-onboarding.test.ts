@@ -4,7 +4,7 @@
  * full capture written into it; a second up changes nothing; destroy unregisters the bucket.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { isSecret } from "../engine";
 import { totalRequests } from "../support/pcap-stack";
@@ -53,14 +53,19 @@ it("preview plans three creates with no API call; up onboards and captures; up a
       captureId: id,
       captureStatus: "success",
       packetsCaptured: 100,
-      captureObject: `pcap_${id}.pcap`,
-      captureFile: join(emulator.bucketDirectory(DEST), `pcap_${id}.pcap`),
+      captureObjects: expect.anything(),
+      captureFiles: expect.anything(),
     });
-    expect(
-      readFileSync(first.outputs.captureFile as string)
-        .readUInt32BE(0)
-        .toString(16),
-    ).toMatch(/^(a1b2c3d4|d4c3b2a1)$/);
+    // Lists come back from the engine stand-in as objects keyed "0", "1", …
+    const captureObjects = Object.values(first.outputs.captureObjects as object) as string[];
+    const captureFiles = Object.values(first.outputs.captureFiles as object) as string[];
+    expect(captureObjects.length).toBeGreaterThanOrEqual(2); // one per edge server
+    for (const name of captureObjects) expect(name).toMatch(new RegExp(`^pcap_${id}_.+\\.pcap$`));
+    expect(captureFiles.map((f) => basename(f))).toEqual(captureObjects);
+    for (const file of captureFiles) {
+      expect(dirname(file)).toBe(emulator.bucketDirectory(DEST));
+      expect(readFileSync(file).readUInt32BE(0).toString(16)).toMatch(/^(a1b2c3d4|d4c3b2a1)$/);
+    }
     expect(emulator.captures()).toEqual([
       expect.objectContaining({
         id,
@@ -85,7 +90,7 @@ it("preview plans three creates with no API call; up onboards and captures; up a
     expect(await emulatorIsEmpty(emulator)).toEqual({ ownerships: [], activeCaptures: [] });
     // The registration's challenge file went with it; the capture file stays in the bucket.
     expect(existsSync(join(emulator.bucketDirectory(DEST), ownership.filename))).toBe(false);
-    expect(existsSync(first.outputs.captureFile as string)).toBe(true);
+    expect(captureFiles.every((f) => existsSync(f))).toBe(true);
   } finally {
     await stack.close();
   }

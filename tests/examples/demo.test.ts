@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { loadExample } from "./helpers";
 
 type DemoModule = typeof import("../../examples/demo/demo");
@@ -26,8 +26,11 @@ it("runs bucket-onboarding up, up (no changes), destroy and leaves the emulator 
   expect(summary.stages[1].apiCalls).toBe(0);
   expect(summary.emulatorAfterDestroy).toEqual({ ownerships: 0, activeCaptures: 0, capturesInHistory: 1 });
   expect(summary.capture).toMatchObject({ status: "success", packets: 100 });
-  expect(summary.capture.file.startsWith(dataDir)).toBe(true);
-  expect(existsSync(summary.capture.file)).toBe(true); // kept for Wireshark after the emulator stopped
+  expect(summary.capture.files.length).toBeGreaterThanOrEqual(2); // one per edge server
+  for (const file of summary.capture.files) {
+    expect(file.startsWith(dataDir)).toBe(true);
+    expect(existsSync(file)).toBe(true); // kept for Wireshark after the emulator stopped
+  }
 
   const log = lines.join("\n");
   expect(log).toContain(
@@ -49,7 +52,8 @@ it("runs bucket-onboarding up, up (no changes), destroy and leaves the emulator 
       expect.stringMatching(/^ {2}3 unchanged · 0 API calls · [\d.]+ s$/),
       expect.stringMatching(/^ {2}- {2}delete {2}BucketOwnership {12}captures$/),
       "Summary",
-      `  pcap file   ${summary.capture.file} (${(summary.capture.bytes / 1024).toFixed(1)} KiB; open it with Wireshark or tshark)`,
+      `  pcap files  ${summary.capture.files.length} in ${dirname(summary.capture.files[0])} (${(summary.capture.bytes / 1024).toFixed(1)} KiB; ` +
+        "one per edge server: `pulumi-cloudflare-pcap merge <files…> -o x.pcap` makes one file for Wireshark)",
       "  operations  up: 3 created → up again: 3 unchanged → destroy: 3 deleted",
       expect.stringMatching(
         /^ {2}emulator {4}empty after destroy: 0 bucket registrations, 0 active captures/,
