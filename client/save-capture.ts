@@ -16,12 +16,15 @@ import { PcapError } from "./errors";
 import { mergePcapFiles, type MergeResult } from "./pcap/merge";
 import { failureReason, isCaptureDone, type Capture } from "./types";
 
-/** One step of saving, rich enough for a progress line. */
+/**
+ * One step of saving, rich enough for a progress line. Every step has `bytes` (and `totalBytes` where
+ * known), so a callback written for a simple download's `{bytes, totalBytes}` still fits.
+ */
 export type SaveProgress =
   /** A simple capture's body arriving from the API (`totalBytes` when it sent a length). */
   | { stage: "downloading"; bytes: number; totalBytes?: number }
   /** A full capture: listing the bucket under `prefix` (e.g. `s3://pcaps/edge/pcap_<id>`). */
-  | { stage: "listing"; prefix: string }
+  | { stage: "listing"; prefix: string; bytes: 0 }
   /** A full capture: part `part` of `parts`, with this part's bytes and all parts' bytes. */
   | ({ stage: "fetching" } & FetchProgress)
   /** A full capture: the parts merged into the target so far (`totalBytes` is the output's size). */
@@ -143,7 +146,7 @@ async function saveFullCapture(
   const folder = await mkdtemp(join(dirname(target), `.${basename(target)}.parts-`));
   let fetched: FetchedPart[] = [];
   try {
-    options.onProgress?.({ stage: "listing", prefix: objectUri(prefix) });
+    options.onProgress?.({ stage: "listing", prefix: objectUri(prefix), bytes: 0 });
     const objects = await storage.list(prefix, options.signal);
     if (objects.length === 0) {
       throw new PcapStorageError(

@@ -3,7 +3,7 @@
  * settings as the resources — stack config first, then environment variables.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DownloadProgress, DownloadResult } from "../client/download";
+import type { SaveProgress, SaveResult } from "../client/save-capture";
 import type { BucketOwnership as BucketOwnershipInfo, Capture } from "../client/types";
 import type * as providerModule from "../provider";
 
@@ -85,21 +85,34 @@ export function getPacketCaptureOutput(args: pulumi.Input<GetPacketCaptureArgs>)
 
 /** Arguments of {@link downloadPacketCapture}. */
 export interface DownloadPacketCaptureArgs extends AccountArgs {
-  /** The id of a finished simple capture. */
+  /** The id of a finished capture, simple or full. */
   id: string;
   /** Where to write the pcap file; missing directories are created. */
   path: string;
-  /** Called as bytes arrive. */
-  onProgress?: (progress: DownloadProgress) => void;
+  /**
+   * Called as it goes: every step has `bytes` (and `totalBytes` where known); `stage` says which step
+   * (`downloading`, or for a full capture `listing`, `fetching` part n of m, `merging`).
+   */
+  onProgress?: (progress: SaveProgress) => void;
+  /** Aborts; nothing is left at `path` or beside it. */
+  signal?: AbortSignal;
 }
 
 /**
- * Streams a finished simple capture's pcap file to `path`. The file is written under a temporary name
- * and renamed when complete and checked, so a failed download never leaves a truncated `.pcap` behind.
- * Full captures are not downloadable: their files are in the bucket of `destinationConf`.
+ * Writes a finished capture to `path` as one pcap file. A simple capture is streamed from the API. A full
+ * capture's files (`pcap_<id>…pcap`, one per edge server) are listed in the bucket of its
+ * `destinationConf`, fetched and merged in timestamp order; this needs the optional package
+ * `@aws-sdk/client-s3` (s3:// with the AWS default credentials, `AWS_ENDPOINT_URL_S3` for S3-compatible
+ * storage; r2:// with `CLOUDFLARE_R2_ACCESS_KEY_ID` / `CLOUDFLARE_R2_SECRET_ACCESS_KEY`); gs:// is refused
+ * with the `gcloud storage cp` command that fetches the files instead. The file is written under a
+ * temporary name and renamed when complete and checked, so a failure never leaves a truncated `.pcap`.
+ * The result names the parts merged (`parts`, empty for a simple capture).
  */
-export function downloadPacketCapture(args: DownloadPacketCaptureArgs): Promise<DownloadResult> {
+export function downloadPacketCapture(args: DownloadPacketCaptureArgs): Promise<SaveResult> {
   return withAccount(args.accountId, (client, accountId) =>
-    client.downloadCapture(accountId, args.id, args.path, { onProgress: args.onProgress }),
+    provider().saveCapture(client, accountId, args.id, args.path, {
+      onProgress: args.onProgress,
+      signal: args.signal,
+    }),
   );
 }

@@ -79,7 +79,13 @@ it("from the environment: list, get and download a capture", async () => {
 
   const path = join(workDir, "a", "b", "edge.pcap");
   const result = await downloadPacketCapture({ id: capture.id, path });
-  expect(result).toEqual({ bytes: readFileSync(path).length, packets: expect.any(Number), path });
+  expect(result).toEqual({
+    type: "simple",
+    bytes: readFileSync(path).length,
+    packets: expect.any(Number),
+    path,
+    parts: [],
+  });
   expect(result.packets).toBeGreaterThan(0);
   expect(result.packets).toBeLessThanOrEqual(20);
 });
