@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: runs the seven benchmarks one after another, each in its own process, prints every
+ * `npm run bench`: runs the eight benchmarks one after another, each in its own process, prints every
  * figure next to its target and writes everything measured to bench/results/<time>.json (and
  * latest.json). `npm run bench -- <name> …` runs only those (cold-start, overhead, state, download,
- * convergence, economy, queue). Exits 1 if a benchmark could not run; a missed target is reported, not
+ * convergence, economy, queue, merge). Exits 1 if a benchmark could not run; a missed target is reported, not
  * an error.
  */
 import { execSync } from "node:child_process";
@@ -20,6 +20,7 @@ const BENCHES: Array<{ name: string; file: string; timeoutMs: number }> = [
   { name: "convergence", file: "convergence.js", timeoutMs: 300_000 },
   { name: "economy", file: "economy.js", timeoutMs: 300_000 },
   { name: "queue", file: "queue.js", timeoutMs: 300_000 },
+  { name: "merge", file: "merge.js", timeoutMs: 1_200_000 },
 ];
 
 function machine() {
