@@ -104,10 +104,12 @@ async function challengeToken(challenge: BucketValidateInvocation["challenge"], 
   } catch (error) {
     throw new CommandError(
       "read challenge file",
-      `${challenge.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; give the file Cloudflare wrote into the bucket, or the token itself`,
+      `read challenge file ${challenge.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; give the file Cloudflare wrote into the bucket, or the token itself`,
     );
   }
   const token = text.trim();
-  if (token === "") throw new CommandError("read challenge file", `${challenge.file} is empty`);
+  if (token === "") {
+    throw new CommandError("read challenge file", `read challenge file ${challenge.file}: it is empty`);
+  }
   return token;
 }

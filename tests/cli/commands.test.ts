@@ -2,7 +2,17 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUCKET, cli, envFor, pendingCapture, readPcap, startFixture, TOKEN, type Fixture } from "./helpers";
+import {
+  BUCKET,
+  cli,
+  envFor,
+  pendingCapture,
+  readPcap,
+  startFixture,
+  TOKEN,
+  until,
+  type Fixture,
+} from "./helpers";
 
 let fx: Fixture;
 let dir: string;
@@ -287,8 +297,3 @@ describe("credentials and account", () => {
     expect(stderr).toMatch(/HTTP 403/);
   });
 });
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(condition()).toBe(true);
-}

@@ -2,6 +2,7 @@
  * Shared plumbing of the CLI tests: run the CLI in-process with string collectors, set up an emulator
  * with one capture of every kind, and read pcap files back.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { PcapClient, type Capture } from "../../client";
@@ -129,4 +130,45 @@ export function readPcap(path: string): { magic: number; packets: number } {
     at += 16 + captured;
   }
   return { magic, packets };
+}
+
+/** Ctrl-C for the in-process CLI: `onInterrupt` goes into its io, `fire()` is the keypress. */
+export function interrupter(): { onInterrupt: CliIo["onInterrupt"]; fire(): void } {
+  const handlers = new Set<() => void>();
+  return {
+    onInterrupt: (handler) => {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    fire: () => {
+      expect(handlers.size).toBeGreaterThan(0); // a Ctrl-C nobody listens to would kill a real process
+      for (const handler of [...handlers]) handler();
+    },
+  };
+}
+
+/** Waits (up to 10 s) until `condition` holds; fails the test if it never does. */
+export async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(condition()).toBe(true);
+}
+
+/** tshark's fields, one array per packet; fails the test on anything tshark prints on stderr (warnings). */
+export function tshark(path: string, fields: string[], filter?: string): string[][] {
+  const args = [
+    "-r",
+    path,
+    ...(filter ? ["-Y", filter] : []),
+    "-T",
+    "fields",
+    ...fields.flatMap((f) => ["-e", f]),
+  ];
+  const result = spawnSync("tshark", args, { encoding: "utf8" });
+  // tshark says this whenever it runs as root (CI does); it says nothing about the file.
+  expect(result.stderr.replace(/^Running as user "root".*\n?/gm, "")).toBe("");
+  expect(result.status).toBe(0);
+  return result.stdout
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => line.split("\t"));
 }
