@@ -106,7 +106,7 @@ interface Spec<O extends Options> {
   /** Calls the API: takes `--account`. */
   api: boolean;
   options: O;
-  /** Names for messages, in order; a last name ending in "…" takes one or more. */
+  /** Names for messages, in order; a last name with "…" (`<files…>`) takes one or more. */
   positionals: string[];
   build(values: Values<O>, positionals: string[], common: AccountCommon): Invocation;
 }
@@ -308,6 +308,22 @@ const SPECS: Record<string, Spec<Options>> = {
   }),
 };
 
+/** Every flag each help topic's commands take (`--name`, and `-x` for short forms): help must name them all. */
+export function flagsByTopic(): Map<HelpTopic, Set<string>> {
+  const byTopic = new Map<HelpTopic, Set<string>>();
+  for (const found of Object.values(SPECS)) {
+    const flags = byTopic.get(found.topic) ?? new Set<string>();
+    const options: Options = { ...(found.api ? API_OPTIONS : BASE_OPTIONS), ...found.options };
+    for (const [name, option] of Object.entries(options)) {
+      if (name === "version") continue; // a global flag, in the main help
+      flags.add(`--${name}`);
+      if (option.short) flags.add(`-${option.short}`);
+    }
+    byTopic.set(found.topic, flags);
+  }
+  return byTopic;
+}
+
 /** The command words, for messages. */
 export const COMMANDS = [
   "capture",
@@ -422,7 +438,7 @@ function helpFor(words: string[]): HelpTopic {
 
 function checkPositionals(found: Spec<Options>, positionals: string[]): void {
   const names = found.positionals;
-  const variadic = names.at(-1)?.endsWith("…") === true;
+  const variadic = names.at(-1)?.includes("…") === true;
   if (positionals.length < names.length) {
     throw new UsageError(`missing ${names[positionals.length]}`, found.topic);
   }
@@ -484,6 +500,12 @@ function describeParseError(error: NodeJS.ErrnoException): string {
       return `unknown option "${quoted}"`;
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return `unexpected argument "${quoted}"`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const flag = /--[\w-]+/.exec(error.message)?.[0] ?? quoted;
+      return error.message.includes("ambiguous")
+        ? `${flag} needs a value (write one that starts with "-" as ${flag}=<value>)`
+        : `${flag} needs a value`;
+    }
     default:
       return error.message;
   }

@@ -97,7 +97,9 @@ describe("against an emulator", () => {
   test("download --wait, list, and an unknown id", async () => {
     const download = await bin(["download", captureId, "--wait"], env(), dir);
     expect(download.code).toBe(0);
-    expect(download.stdout).toMatch(new RegExp(`^pcap_${captureId}\\.pcap: \\d+ bytes, 30 packets\\n$`));
+    expect(download.stdout).toMatch(
+      new RegExp(`^pcap_${captureId}\\.pcap: \\d+ bytes, 30 packets\\n30 packets, `),
+    );
     expect(readPcap(join(dir, `pcap_${captureId}.pcap`))).toEqual({ magic: 0xa1b2c3d4, packets: 30 });
 
     const list = await bin(["list"], env());
@@ -110,6 +112,43 @@ describe("against an emulator", () => {
 
     for (const result of [download, list, unknown])
       expect(result.stdout + result.stderr).not.toContain(TOKEN);
+  });
+
+  test("a real Ctrl-C (SIGINT) while following: exit 1, no file, the command to resume", async () => {
+    const argv = [
+      "capture",
+      "--type",
+      "simple",
+      "--time-limit",
+      "300",
+      "--packet-limit",
+      "5",
+      "-o",
+      "x.pcap",
+    ];
+    const child = spawn(process.execPath, [main, ...argv], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, ...env() },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const following = new Promise<void>((resolve) =>
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes(": pending, ")) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    await following;
+    child.kill("SIGINT");
+    expect(await exited).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(
+      /when it is done, save it with: pulumi-cloudflare-pcap download [0-9a-f]{32} --wait -o x\.pcap\n$/,
+    );
+    expect(existsSync(join(dir, "x.pcap"))).toBe(false);
   });
 });
 

@@ -132,6 +132,36 @@ describe("progress", () => {
     );
   });
 
+  test("following a capture: status, elapsed of the time limit, packets; plain lines on change or every 30 s", () => {
+    const tty = harness(true);
+    tty.progress.capturing({ status: "running", elapsedSeconds: 12, timeLimit: 60, packets: 120 });
+    expect(tty.out()).toBe("\r| capture 01234567…: running, 12 s of 1 m 00 s, 120 packets\x1b[K");
+    const plain = harness(false);
+    for (let s = 0; s <= 40; s += 5) {
+      plain.progress.capturing({ status: s < 20 ? "pending" : "running", elapsedSeconds: s, timeLimit: 300 });
+      plain.tick(5000);
+    }
+    expect(plain.out()).toBe(
+      [`capture ${ID}: pending, 0 s of 5 m 00 s`, `capture ${ID}: running, 20 s of 5 m 00 s`, ""].join("\n"),
+    );
+  });
+
+  test("steps with labels (fetching parts, merging) each start their own line and rate", () => {
+    const { progress, out, tick } = harness(false);
+    progress.downloading(0, 1000, "fetching part 1 of 2");
+    tick(1000);
+    progress.downloading(600, 1000, "fetching part 1 of 2");
+    progress.downloading(0, 4000, "merging 2 parts");
+    expect(out()).toBe(
+      [
+        "fetching part 1 of 2 (1000 B)",
+        "  50%: 600 B of 1000 B, 600 B/s",
+        "merging 2 parts (3.9 KiB)",
+        "",
+      ].join("\n"),
+    );
+  });
+
   test("not a terminal: a few plain lines, no carriage returns", () => {
     const { progress, out, tick } = harness(false);
     for (let i = 0; i < 40; i++) {
