@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
-import { cli, envFor, interrupter, TOKEN, tshark, until } from "./helpers";
+import { cli, cliInterrupted, envFor, TOKEN, tshark } from "./helpers";
 
 let emulator: EmulatorHandle;
 let env: NodeJS.ProcessEnv;
@@ -144,15 +144,11 @@ test("--detach prints the id (or {capture} with --json); get shows it; stop refu
 });
 
 test("Ctrl-C while following a simple capture: no file, and the command to resume", async () => {
-  const ctrlC = interrupter();
-  let seen = "";
-  const running = cli(
+  const { code, stdout, stderr } = await cliInterrupted(
     ["capture", "--type", "simple", "--time-limit", "300", "--packet-limit", "5", "-o", "cut short.pcap"],
-    { env, cwd: dir, onInterrupt: ctrlC.onInterrupt, stderr: { write: (t: string) => (seen += t) } },
+    { env, cwd: dir },
+    /: pending, /,
   );
-  await until(() => seen.includes(": pending, "));
-  ctrlC.fire();
-  const { code, stdout, stderr } = await running;
   expect(code).toBe(1);
   expect(stdout).toBe("");
   const id = /started simple capture ([0-9a-f]{32})/.exec(stderr)![1];

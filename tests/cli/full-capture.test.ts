@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { PcapClient, type Capture } from "../../client";
-import { cli, envFor, interrupter, TOKEN, tshark, until } from "./helpers";
+import { cli, cliInterrupted, envFor, TOKEN, tshark } from "./helpers";
 import { startS3, withProcessEnv, type S3Fixture } from "./s3";
 
 const BUCKET_NAME = "cli-full-pcaps";
@@ -20,6 +20,11 @@ let s3: S3Fixture;
 let work: string;
 let dir: string;
 let env: NodeJS.ProcessEnv;
+
+/** The progress line once the capture collects packets: the moment to press Ctrl-C. */
+const RUNNING = /: running, /;
+/** Runs with s3rver's endpoint and keys in process.env too (the AWS SDK reads them from there). */
+const withS3 = <T>(run: () => Promise<T>) => withProcessEnv(s3.env, run);
 
 beforeAll(async () => {
   // 20 emulated seconds a second: a full capture's 5 s pending and 10 s of conversion take 0.75 s.
@@ -131,19 +136,12 @@ describe("capture --type full", () => {
   ];
 
   test("--stop-on-interrupt: Ctrl-C stops it; the parts are fetched and merged into one pcap (--json)", async () => {
-    const ctrlC = interrupter();
-    let seen = "";
-    const running = withProcessEnv(s3.env, () =>
-      cli(start(["--stop-on-interrupt", "-o", "full.pcap", "--json"]), {
-        env,
-        cwd: dir,
-        onInterrupt: ctrlC.onInterrupt,
-        stderr: { write: (t: string) => (seen += t) },
-      }),
+    const { code, stdout, stderr } = await cliInterrupted(
+      start(["--stop-on-interrupt", "-o", "full.pcap", "--json"]),
+      { env, cwd: dir },
+      RUNNING,
+      withS3,
     );
-    await until(() => /: running, /.test(seen));
-    ctrlC.fire();
-    const { code, stdout, stderr } = await running;
     expect(stderr).toContain("stopping capture");
     expect(code).toBe(0);
 
@@ -174,21 +172,12 @@ describe("capture --type full", () => {
   });
 
   test("on a terminal Ctrl-C asks; yes stops it and -o saves the merged file with its summary", async () => {
-    const ctrlC = interrupter();
-    let seen = "";
-    const running = withProcessEnv(s3.env, () =>
-      cli(start(["-o", "asked.pcap"]), {
-        env,
-        cwd: dir,
-        onInterrupt: ctrlC.onInterrupt,
-        interactive: true,
-        readLine: async () => "y",
-        stderr: { write: (t: string) => (seen += t) },
-      }),
+    const { code, stdout, stderr } = await cliInterrupted(
+      start(["-o", "asked.pcap"]),
+      { env, cwd: dir, interactive: true, readLine: async () => "y" },
+      RUNNING,
+      withS3,
     );
-    await until(() => /: running, /.test(seen));
-    ctrlC.fire();
-    const { code, stdout, stderr } = await running;
     expect(code).toBe(0);
     expect(stderr).toMatch(/stop capture [0-9a-f]{32}\? \[y\/N\] /);
     expect(stdout).toMatch(
@@ -201,19 +190,11 @@ describe("capture --type full", () => {
   });
 
   test("no: it keeps running and the command says how to fetch it; stop and download finish the job", async () => {
-    const ctrlC = interrupter();
-    let seen = "";
-    const running = cli(start(["-o", "later.pcap"]), {
-      env,
-      cwd: dir,
-      onInterrupt: ctrlC.onInterrupt,
-      interactive: true,
-      readLine: async () => "",
-      stderr: { write: (t: string) => (seen += t) },
-    });
-    await until(() => /: running, /.test(seen));
-    ctrlC.fire();
-    const { code, stdout, stderr } = await running;
+    const { code, stdout, stderr } = await cliInterrupted(
+      start(["-o", "later.pcap"]),
+      { env, cwd: dir, interactive: true, readLine: async () => "" },
+      RUNNING,
+    );
     expect(code).toBe(1);
     expect(stdout).toBe("");
     const id = /started full capture ([0-9a-f]{32})/.exec(stderr)![1];
@@ -228,7 +209,7 @@ describe("capture --type full", () => {
     expect(stop.code).toBe(0);
     expect(JSON.parse(stop.stdout)).toMatchObject({ id, stopRequested: expect.any(String) });
 
-    const download = await withProcessEnv(s3.env, () =>
+    const download = await withS3(() =>
       cli(["download", id, "--wait", "-o", "later.pcap"], { env, cwd: dir }),
     );
     expect(download.code).toBe(0);

@@ -172,3 +172,23 @@ export function tshark(path: string, fields: string[], filter?: string): string[
     .filter((line) => line !== "")
     .map((line) => line.split("\t"));
 }
+
+/**
+ * Runs the CLI and presses Ctrl-C once its stderr matches `when` (e.g. the progress line says
+ * "running"). `around` wraps the run (e.g. withProcessEnv).
+ */
+export async function cliInterrupted(
+  argv: string[],
+  io: Partial<CliIo> & { env: NodeJS.ProcessEnv },
+  when: RegExp,
+  around: (run: () => Promise<Outcome>) => Promise<Outcome> = (run) => run(),
+): Promise<Outcome> {
+  const ctrlC = interrupter();
+  let seen = "";
+  const running = around(() =>
+    cli(argv, { ...io, onInterrupt: ctrlC.onInterrupt, stderr: { write: (t: string) => (seen += t) } }),
+  );
+  await until(() => when.test(seen));
+  ctrlC.fire();
+  return running;
+}
