@@ -1,0 +1,65 @@
+/**
+ * `@aws-sdk/client-s3` is an optional peer dependency, loaded only when a full capture is fetched: a
+ * program that requires the package by name and downloads a simple capture loads nothing of `@aws-sdk/`.
+ * Checked in a fresh Node process (jest's own module registry would hide what Node loaded).
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { PcapClient } from "../../client";
+import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { ensurePackageLink } from "../support/package-link";
+
+let emulator: EmulatorHandle;
+let dir: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ timeScale: 1e-6 });
+  dir = mkdtempSync(join(tmpdir(), "pcap-lazy-"));
+  ensurePackageLink(dir);
+});
+
+afterAll(async () => {
+  await emulator.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const PROGRAM = `
+const pcap = require("pulumi-cloudflare-pcap");
+pcap.downloadPacketCapture({ id: process.argv[2], path: "simple.pcap" }).then((result) => {
+  const loaded = Object.keys(require.cache).filter((file) => file.includes("@aws-sdk"));
+  process.stdout.write(JSON.stringify({ result, loaded }));
+});
+`;
+
+test("a simple-capture download through the package loads no @aws-sdk module", async () => {
+  const client = new PcapClient({ credentials: { apiToken: emulator.token }, baseUrl: emulator.url });
+  const capture = await client.createCapture(emulator.accountId, {
+    type: "simple",
+    system: "magic-transit",
+    timeLimit: 5,
+    packetLimit: 10,
+  });
+  await client.close();
+  await emulator.advance(10);
+  writeFileSync(join(dir, "program.js"), PROGRAM);
+  // Asynchronously: the emulator answers from this process.
+  const { stdout } = await promisify(execFile)(process.execPath, ["program.js", capture.id], {
+    cwd: dir,
+    encoding: "utf8",
+    env: {
+      PATH: process.env.PATH,
+      CLOUDFLARE_API_TOKEN: emulator.token,
+      CLOUDFLARE_BASE_URL: emulator.url,
+      CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
+    },
+  });
+  const { result, loaded } = JSON.parse(stdout) as {
+    result: { type: string; packets: number };
+    loaded: string[];
+  };
+  expect(result).toMatchObject({ type: "simple", packets: 10 });
+  expect(loaded).toEqual([]);
+});
