@@ -30,7 +30,9 @@ export type SaveProgress =
   /** A full capture: the parts merged into the target so far (`totalBytes` is the output's size). */
   | { stage: "merging"; parts: number; packets: number; bytes: number; totalBytes: number };
 
+/** Options of {@link saveCapture}. */
 export interface SaveCaptureOptions {
+  /** Called at each step (see {@link SaveProgress}): often enough for a redrawn progress line. */
   onProgress?: (progress: SaveProgress) => void;
   /** Aborts (e.g. on Ctrl-C): no output file and no fetched parts are left. */
   signal?: AbortSignal;

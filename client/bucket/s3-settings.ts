@@ -16,6 +16,7 @@ import type { BucketLocation } from "./location";
 
 /** R2's keys: an R2 API token's access key id and secret. */
 export const R2_ACCESS_KEY_ID_VARIABLE = "CLOUDFLARE_R2_ACCESS_KEY_ID";
+/** R2's secret access key variable (see {@link R2_ACCESS_KEY_ID_VARIABLE}). */
 export const R2_SECRET_ACCESS_KEY_VARIABLE = "CLOUDFLARE_R2_SECRET_ACCESS_KEY";
 /** The SDK's own endpoint variables, most specific first. */
 export const S3_ENDPOINT_VARIABLES = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] as const;
@@ -37,6 +38,7 @@ export interface S3Settings {
   endpointSource: string;
 }
 
+/** The S3 client settings for an s3:// or r2:// location; throws a PcapStorageError for an unusable one. */
 export function s3Settings(location: BucketLocation, env: NodeJS.ProcessEnv, operation: string): S3Settings {
   if (location.scheme === "r2") return r2Settings(location, env, operation);
   const region = location.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? DEFAULT_S3_REGION;

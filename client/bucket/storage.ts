@@ -18,6 +18,7 @@ export interface StoredObject {
   bytes: number;
 }
 
+/** A bucket, as far as fetching a capture's parts needs it. */
 export interface CaptureStorage {
   /** Where the credentials come from (never their values), for messages. */
   readonly credentialSource: string;
