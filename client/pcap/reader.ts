@@ -36,6 +36,10 @@ export interface PcapFileHeader {
 
 const CORRUPT = "The file is damaged or cut short: fetch or download it again";
 
+/**
+ * Reads a classic pcap file record by record, a chunk at a time, checking every record header; the
+ * current record is exposed in fields (no object per record), as the merge and the summary need.
+ */
 export class PcapRecordReader {
   /** Seconds of the current record's timestamp. */
   seconds = 0;
@@ -196,6 +200,7 @@ export class PcapRecordReader {
     return this.buffer.subarray(from, from + this.includedLength);
   }
 
+  /** Closes the file; call it whether or not the records were read to the end. */
   async close(): Promise<void> {
     await this.handle.close();
   }

@@ -55,6 +55,7 @@ export interface PcapSummary {
   flowsComplete: boolean;
 }
 
+/** Options of {@link summarizePcap}. */
 export interface SummaryOptions {
   /** How many flows `flows` lists (default 10). */
   topFlows?: number;
