@@ -2,31 +2,19 @@
  * The installed binary: `node dist/cli/main.js`, as npm's bin link runs it. Checks what only a real
  * process shows: the shebang, exit codes reaching the shell, and the emulator stopping cleanly on SIGTERM.
  */
-import { execFile, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { PcapClient } from "../../client";
-import { readPcap, TOKEN } from "./helpers";
+import { ensureBuilt, MAIN as main, readPcap, TOKEN } from "./helpers";
 
 const root = join(__dirname, "..", "..");
-const main = join(root, "dist", "cli", "main.js");
 
-beforeAll(() => {
-  // `npm test` builds first; a direct `jest tests/cli` may find no build, or one older than the CLI.
-  const sources = readdirSync(join(root, "cli"), { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".ts"))
-    .map((f) => statSync(join(root, "cli", f)).mtimeMs);
-  if (!existsSync(main) || statSync(main).mtimeMs < Math.max(...sources)) {
-    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-      cwd: root,
-      stdio: "inherit",
-    });
-  }
-}, 180_000);
+beforeAll(ensureBuilt, 180_000);
 
 interface Result {
   code: number | null;

@@ -2,8 +2,9 @@
  * Shared plumbing of the CLI tests: run the CLI in-process with string collectors, set up an emulator
  * with one capture of every kind, and read pcap files back.
  */
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { PcapClient, type Capture } from "../../client";
 import { run, type CliIo } from "../../cli/run";
@@ -191,4 +192,21 @@ export async function cliInterrupted(
   await until(() => when.test(seen));
   ctrlC.fire();
   return running;
+}
+
+const ROOT = join(__dirname, "..", "..");
+/** The installed binary's entry, as npm's bin link runs it. */
+export const MAIN = join(ROOT, "dist", "cli", "main.js");
+
+/** `npm test` builds first; a direct `jest tests/cli` may find no build, or one older than the CLI. */
+export function ensureBuilt(): void {
+  const sources = readdirSync(join(ROOT, "cli"), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => statSync(join(ROOT, "cli", f)).mtimeMs);
+  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < Math.max(...sources)) {
+    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+      cwd: ROOT,
+      stdio: "inherit",
+    });
+  }
 }
