@@ -187,6 +187,15 @@ test("merge: one file in time order with its parts and summary; summary prints t
   };
   expect(json).toMatchObject({ packets: 80, path: join(dir, "merged.pcap") });
 
+  const mergedJson = await cli(["merge", "sample.pcap", "json.pcap", "-o", "again.pcap", "--json"], {
+    env: {},
+    cwd: dir,
+  });
+  expect(JSON.parse(mergedJson.stdout)).toEqual({
+    file: expect.objectContaining({ path: join(dir, "again.pcap"), packets: 80, parts: expect.any(Array) }),
+    summary: expect.objectContaining({ packets: 80 }),
+  });
+
   const broken = await cli(["summary", "nothing-here.pcap"], { env: {}, cwd: dir });
   expect(broken.code).toBe(1);
   expect(broken.stderr).toMatch(/^error: .*nothing-here\.pcap/);

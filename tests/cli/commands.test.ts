@@ -120,6 +120,30 @@ describe("download", () => {
     expect(readdirSync(dir)).toEqual([name]); // no temp file left behind
   });
 
+  test("--json: {file, summary}, camelCase, nothing else on stdout", async () => {
+    const { code, stdout } = await cli(["download", fx.finished.id, "--json", "--top", "1"], {
+      env: envFor(fx.emulator),
+      cwd: dir,
+    });
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as { file: unknown; summary: { flows: unknown[] } };
+    expect(result).toEqual({
+      file: {
+        path: join(dir, `pcap_${fx.finished.id}.pcap`),
+        type: "simple",
+        bytes: expect.any(Number),
+        packets: 40,
+        parts: [],
+      },
+      summary: expect.objectContaining({
+        packets: 40,
+        firstPacketTime: expect.any(String),
+        flowCount: expect.any(Number),
+      }),
+    });
+    expect(result.summary.flows).toHaveLength(1);
+  });
+
   test("-o writes where asked, creating directories", async () => {
     const out = join(dir, "nested", "sample.pcap");
     const { code, stdout } = await cli(["download", fx.finished.id, "-o", out], { env: envFor(fx.emulator) });
