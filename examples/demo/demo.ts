@@ -199,7 +199,8 @@ function checkCapture(result: StageResult): DemoSummary["capture"] {
   if (captureStatus !== "success" && captureStatus !== "complete") {
     throw new DemoFailure(`the capture ended "${String(captureStatus)}", not "success"`);
   }
-  // A list output; the engine stand-in hands lists back as objects keyed "0", "1", …
+  // A list output. Object.values reads it either way: when the demo runs under jest (tests/examples), an
+  // array Node made (readdirSync) crosses jest's sandbox realm and arrives as an object keyed "0", "1", …
   const files =
     typeof captureFiles === "object" && captureFiles !== null ? Object.values(captureFiles).map(String) : [];
   if (files.length === 0) throw new DemoFailure("the stack has no captureFiles output, or it lists no file");

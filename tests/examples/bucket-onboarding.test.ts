@@ -56,7 +56,9 @@ it("preview plans three creates with no API call; up onboards and captures; up a
       captureObjects: expect.anything(),
       captureFiles: expect.anything(),
     });
-    // Lists come back from the engine stand-in as objects keyed "0", "1", …
+    // An array made by Node itself (readdirSync) comes from outside jest's sandbox realm, and the SDK's
+    // protobuf encoder (inside it) takes it for an object keyed "0", "1", …: a jest artifact, not the
+    // stand-in's or the engine's (a plain Node program exports a list).
     const captureObjects = Object.values(first.outputs.captureObjects as object) as string[];
     const captureFiles = Object.values(first.outputs.captureFiles as object) as string[];
     expect(captureObjects.length).toBeGreaterThanOrEqual(2); // one per edge server
