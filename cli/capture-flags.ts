@@ -7,9 +7,9 @@ import {
   CAPTURE_SYSTEMS,
   CAPTURE_TYPES,
   LIMITS,
-  MAX_OFFSET_MS,
   isColoName,
   isIpv4,
+  offsetOutsideWindow,
   parseDestination,
   parseRfc3339,
   type Range,
@@ -154,11 +154,11 @@ function checkOffsetTime(text: string, now: number): void {
   if (at === undefined) {
     fail(`--offset-time must be an RFC 3339 time such as 2026-01-31T09:30:00Z (got "${text}")`);
   }
-  // A minute of slack for clocks that disagree, as the provider allows.
-  if (at > now + 60_000 || at < now - MAX_OFFSET_MS) {
+  const outside = offsetOutsideWindow(at, now);
+  if (outside !== undefined) {
     fail(
       `--offset-time must be within the last 24 hours (Cloudflare keeps sampled traffic that long); ` +
-        `${text} is ${at > now ? "in the future" : "older"}`,
+        `${text} is ${outside}`,
     );
   }
 }

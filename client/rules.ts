@@ -41,6 +41,19 @@ export const SIMPLE_CAPTURE_INTERVAL_SECONDS = 60;
 /** How far back a simple capture's `offset_time` may reach. */
 export const MAX_OFFSET_MS = 24 * 60 * 60 * 1000;
 
+/** Clocks disagree: an offset up to a minute ahead of this machine's clock is taken as "now". */
+const OFFSET_CLOCK_SLACK_MS = 60_000;
+
+/**
+ * Where an `offset_time` (epoch ms) lies against the window Cloudflare keeps sampled traffic for:
+ * undefined inside it, else which side it missed. One rule for the provider's check and the command.
+ */
+export function offsetOutsideWindow(at: number, now: number): "in the future" | "older" | undefined {
+  if (at > now + OFFSET_CLOCK_SLACK_MS) return "in the future";
+  if (at < now - MAX_OFFSET_MS) return "older";
+  return undefined;
+}
+
 /** The bucket URI schemes Cloudflare can write captures to. */
 export const DESTINATION_SCHEMES = ["s3", "gs", "r2"] as const;
 

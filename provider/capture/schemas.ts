@@ -9,9 +9,9 @@ import {
   CAPTURE_SYSTEMS,
   CAPTURE_TYPES,
   LIMITS,
-  MAX_OFFSET_MS,
   isColoName,
   isIpv4,
+  offsetOutsideWindow,
   parseRfc3339,
   type Range,
 } from "../../client/rules";
@@ -182,7 +182,7 @@ export function packetCaptureInputsAtCheck(previousOffsetTime: unknown, now: () 
     if (input.type !== "simple" || input.offsetTime === undefined) return;
     if (input.offsetTime === previousOffsetTime) return;
     const at = parseRfc3339(input.offsetTime);
-    if (at !== undefined && (at > now() + 60_000 || at < now() - MAX_OFFSET_MS)) {
+    if (at !== undefined && offsetOutsideWindow(at, now()) !== undefined) {
       ctx.addIssue({
         code: "custom",
         path: ["offsetTime"],
