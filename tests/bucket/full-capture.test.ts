@@ -19,7 +19,7 @@ import {
 } from "../../client";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { downloadPacketCapture } from "../../sdk";
-import { S3RVER_KEYS, startS3Server, type S3Server } from "./s3-server";
+import { startS3Server, type S3Server } from "../support/s3-server";
 
 const BUCKET = "pcaps-bucket";
 const DEST = `s3://${BUCKET}/edge?region=us-east-1`;
@@ -84,16 +84,7 @@ beforeEach(async () => {
   workDir = mkdtempSync(join(tmpdir(), "pcap-fetch-"));
   for (const key of await s3.keys(BUCKET)) await s3.remove(BUCKET, key);
   await s3.uploadDirectory(BUCKET, emulator.bucketDirectory(DEST), "edge");
-  process.env = {
-    ...savedEnv,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ACCESS_KEY_ID: S3RVER_KEYS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_KEYS.secretAccessKey,
-    // No shared config or credentials file of this machine may take part.
-    AWS_CONFIG_FILE: join(workDir, "no-aws-config"),
-    AWS_SHARED_CREDENTIALS_FILE: join(workDir, "no-aws-credentials"),
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  };
+  process.env = { ...savedEnv, ...s3.env };
 });
 
 afterEach(() => {

@@ -9,14 +9,14 @@ import { join } from "node:path";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { PcapClient, type Capture } from "../../client";
 import { cli, cliInterrupted, envFor, TOKEN, tshark } from "./helpers";
-import { startS3, withProcessEnv, type S3Fixture } from "./s3";
+import { startMirroredS3, withProcessEnv, type S3Server } from "../support/s3-server";
 
 const BUCKET_NAME = "cli-full-pcaps";
 const BUCKET = `s3://${BUCKET_NAME}/edge?region=us-east-1`;
 
 let emulator: EmulatorHandle;
 let client: PcapClient;
-let s3: S3Fixture;
+let s3: S3Server;
 let work: string;
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -31,10 +31,7 @@ beforeAll(async () => {
   emulator = await startEmulator({ token: TOKEN, timeScale: 20 });
   client = new PcapClient({ credentials: { apiToken: TOKEN }, baseUrl: emulator.url });
   work = mkdtempSync(join(tmpdir(), "pcap-cli-full-"));
-  s3 = await startS3(
-    { [BUCKET_NAME]: join(emulator.dataDir, "buckets", "s3", BUCKET_NAME) },
-    join(work, "s3"),
-  );
+  s3 = await startMirroredS3({ [BUCKET_NAME]: join(emulator.dataDir, "buckets", "s3", BUCKET_NAME) });
   env = { ...envFor(emulator), ...s3.env };
 });
 

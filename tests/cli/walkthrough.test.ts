@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { PcapClient } from "../../client";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { ensureBuilt, envFor, MAIN, TOKEN, tshark } from "./helpers";
-import { startS3, type S3Fixture } from "./s3";
+import { startMirroredS3, type S3Server } from "../support/s3-server";
 
 const README = join(__dirname, "..", "..", "README.md");
 
@@ -29,7 +29,7 @@ function walkthrough(): string[] {
 }
 
 let emulator: EmulatorHandle;
-let s3: S3Fixture;
+let s3: S3Server;
 let work: string;
 
 beforeAll(async () => {
@@ -37,7 +37,7 @@ beforeAll(async () => {
   // 100 emulated seconds a second: the walkthrough's minute-long sample and five-minute capture are quick.
   emulator = await startEmulator({ token: TOKEN, timeScale: 100 });
   work = mkdtempSync(join(tmpdir(), "pcap-cli-walkthrough-"));
-  s3 = await startS3({ "my-pcaps": join(emulator.dataDir, "buckets", "s3", "my-pcaps") }, join(work, "s3"));
+  s3 = await startMirroredS3({ "my-pcaps": join(emulator.dataDir, "buckets", "s3", "my-pcaps") });
   // The walkthrough starts with the bucket already onboarded.
   const bucket = "s3://my-pcaps/incidents?region=us-east-1";
   const client = new PcapClient({ credentials: { apiToken: TOKEN }, baseUrl: emulator.url });
