@@ -2,7 +2,9 @@
  * The command line: --help on every command (exit 0) naming every flag, usage errors (exit 2) before
  * any request (an emulator counts them), the emulator subcommand.
  */
-import { flagsByTopic, parseCommandLine } from "../../cli/args";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { COMMANDS, flagsByTopic, parseCommandLine } from "../../cli/args";
 import { run } from "../../cli/run";
 import { helpTexts } from "../../cli/usage";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
@@ -66,6 +68,21 @@ describe("--help", () => {
           true,
         ]);
     }
+  });
+
+  test("README's section on the command names every command and every flag", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const start = readme.indexOf("## The command\n");
+    const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+    expect(start).toBeGreaterThan(-1);
+    const named = (flag: string) => new RegExp(`(^|[^\\w-])${flag}(?![\\w-])`).test(section);
+    const missing = [
+      ...COMMANDS.filter((command) => !section.includes(`pulumi-cloudflare-pcap ${command}`)),
+      ...[...flagsByTopic()].flatMap(([topic, flags]) =>
+        [...flags].filter((flag) => !named(flag)).map((flag) => `${topic} ${flag}`),
+      ),
+    ];
+    expect(missing).toEqual([]);
   });
 
   test("the emulator's help lists its flags", async () => {
