@@ -2,12 +2,13 @@
  * `@aws-sdk/client-s3` is an optional peer dependency: it is loaded here, with a plain `require`, only
  * when a full capture is fetched from s3:// or r2://, so programs that never fetch one neither install
  * nor load it (a test checks that nothing of `@aws-sdk/` is in `require.cache` after a simple download).
+ *
+ * No declaration this package publishes may name the module's types either: TypeScript programs
+ * without it installed would fail to compile. So the caller names the type (s3-storage.ts keeps it
+ * in private fields, which declarations omit); a test checks dist/ for it.
  */
-import type * as S3Module from "@aws-sdk/client-s3";
 import { PcapStorageError } from "./errors";
 import type { BucketLocation } from "./location";
-
-export type S3ModuleType = typeof S3Module;
 
 /** The package's name, as users install it. */
 export const S3_MODULE = "@aws-sdk/client-s3";
@@ -19,13 +20,13 @@ export type ModuleLoader = (name: string) => unknown;
 const requireModule: ModuleLoader = (name) => require(name);
 
 /** The S3 client module, or a {@link PcapStorageError} saying how to install it. */
-export function loadS3Module(
+export function loadS3Module<S3Module>(
   location: BucketLocation,
   operation: string,
   load = requireModule,
-): S3ModuleType {
+): S3Module {
   try {
-    return load(S3_MODULE) as S3ModuleType;
+    return load(S3_MODULE) as S3Module;
   } catch (err) {
     if (!isMissing(err)) throw err;
     throw new PcapStorageError(

@@ -7,18 +7,18 @@
 import { createWriteStream } from "node:fs";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { S3Client } from "@aws-sdk/client-s3";
+import type * as S3Module from "@aws-sdk/client-s3";
 import { PcapStorageError } from "./errors";
 import type { BucketLocation } from "./location";
-import { loadS3Module, type ModuleLoader, type S3ModuleType } from "./s3-module";
+import { loadS3Module, type ModuleLoader } from "./s3-module";
 import { s3Settings, type S3Settings } from "./s3-settings";
 import type { CaptureStorage, StoredObject } from "./storage";
 
 export class S3Storage implements CaptureStorage {
   readonly credentialSource: string;
   private readonly settings: S3Settings;
-  private readonly s3: S3ModuleType;
-  private readonly client: S3Client;
+  private readonly s3: typeof S3Module;
+  private readonly client: S3Module.S3Client;
 
   constructor(
     private readonly location: BucketLocation,
@@ -28,7 +28,7 @@ export class S3Storage implements CaptureStorage {
   ) {
     this.settings = s3Settings(location, env, operation);
     this.credentialSource = this.settings.credentialSource;
-    this.s3 = loadS3Module(location, operation, loadModule);
+    this.s3 = loadS3Module<typeof S3Module>(location, operation, loadModule);
     const { region, endpoint, forcePathStyle, credentials } = this.settings;
     this.client = new this.s3.S3Client({
       region,

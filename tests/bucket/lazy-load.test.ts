@@ -4,7 +4,7 @@
  * Checked in a fresh Node process (jest's own module registry would hide what Node loaded).
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -62,4 +62,13 @@ test("a simple-capture download through the package loads no @aws-sdk module", a
   };
   expect(result).toMatchObject({ type: "simple", packets: 10 });
   expect(loaded).toEqual([]);
+});
+
+test("no declaration the package publishes imports @aws-sdk: TypeScript programs without it compile", () => {
+  // tests/consumers compiles a program against the packed package; this is the same fact, in a second.
+  const dist = join(__dirname, "..", "..", "dist");
+  const importing = readdirSync(dist, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".d.ts"))
+    .filter((file) => /(from|import\()\s*["']@aws-sdk\//.test(readFileSync(join(dist, file), "utf8")));
+  expect(importing).toEqual([]);
 });
