@@ -222,3 +222,30 @@ test("access denied: the error names the bucket and where the credentials came f
   expect(err.message).not.toContain("not-the-secret-7f3a9c");
   expectNothingLeft();
 });
+
+test("aborted while the parts are fetched (Ctrl-C): the abort's reason, and nothing is written", async () => {
+  const interrupted = new AbortController();
+  const reason = new Error("interrupted by the user");
+  const saving = saveCapture(client, emulator.accountId, capture.id, join(workDir, "x.pcap"), {
+    signal: interrupted.signal,
+    // Abort once the first part has been fetched, while the next is under way.
+    onProgress: (p) => {
+      if (p.stage === "fetching" && p.part === 2) interrupted.abort(reason);
+    },
+  });
+  await expect(saving).rejects.toBe(reason);
+  expectNothingLeft();
+});
+
+test("aborted while the parts are merged: the abort's reason, and nothing is written", async () => {
+  const interrupted = new AbortController();
+  const reason = new Error("interrupted by the user");
+  const saving = saveCapture(client, emulator.accountId, capture.id, join(workDir, "x.pcap"), {
+    signal: interrupted.signal,
+    onProgress: (p) => {
+      if (p.stage === "merging") interrupted.abort(reason);
+    },
+  });
+  await expect(saving).rejects.toBe(reason);
+  expectNothingLeft();
+});
