@@ -5,6 +5,7 @@
  */
 import { readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
+import { mergePcapFiles } from "pulumi-cloudflare-pcap/client";
 import { startEmulator, type EmulatorHandle } from "pulumi-cloudflare-pcap/emulator";
 import { repoRoot } from "../../tests/support/package-link";
 import { cliEngine, pulumiOnPath } from "./engine-cli";
@@ -37,6 +38,8 @@ export interface DemoSummary {
   destinationConf: string;
   stages: StageReport[];
   capture: { id: string; status: string; packets: number; files: string[]; bytes: number };
+  /** The capture's files merged in timestamp order into one pcap, as `download` does from a bucket. */
+  merged: { path: string; packets: number; bytes: number };
   /** The emulator after destroy: nothing registered, nothing running. */
   emulatorAfterDestroy: { ownerships: number; activeCaptures: number; capturesInHistory: number };
 }
@@ -103,6 +106,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     print(
       `  capture files ${capture.files.map(show).join(", ")}  (${capture.packets} packets, ${kb(capture.bytes)})`,
     );
+    const merged = await mergeCapture(capture, options.dataDir);
+    print(
+      `  merged        ${show(merged.path)}  (${merged.packets} packets in time order, ${kb(merged.bytes)})`,
+    );
 
     const second = await run("[2/3] pulumi up again: nothing changed, so nothing should happen", () =>
       engine!.up(),
@@ -134,6 +141,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       destinationConf: DESTINATION,
       stages: [first.report, second.report, third.report],
       capture,
+      merged,
       emulatorAfterDestroy,
     };
     printSummary(summary, print);
@@ -193,6 +201,24 @@ function describe(step: Step): string {
   }
 }
 
+/**
+ * The capture's files, one per edge server, merged into one pcap beside them: what `download` of a full
+ * capture does after fetching them from a real bucket (the emulator's bucket is a local directory).
+ */
+async function mergeCapture(
+  capture: DemoSummary["capture"],
+  dataDir: string,
+): Promise<DemoSummary["merged"]> {
+  const path = join(dataDir, `capture_${capture.id}.pcap`);
+  const merged = await mergePcapFiles(capture.files, path);
+  if (merged.packets !== capture.packets) {
+    throw new DemoFailure(
+      `the merged file has ${merged.packets} packets, the capture reported ${capture.packets}`,
+    );
+  }
+  return { path, packets: merged.packets, bytes: merged.bytes };
+}
+
 /** The full capture is done and its pcap files (one per edge server) are in the bucket. */
 function checkCapture(result: StageResult): DemoSummary["capture"] {
   const { captureId, captureStatus, captureFiles, packetsCaptured } = result.outputs;
@@ -241,7 +267,12 @@ function printSummary(summary: DemoSummary, print: (line: string) => void): void
   line(
     "pcap files",
     `${summary.capture.files.length} in ${show(dirname(summary.capture.files[0]))} (${kb(summary.capture.bytes)}; ` +
-      "one per edge server: `pulumi-cloudflare-pcap merge <files…> -o x.pcap` makes one file for Wireshark)",
+      "one per edge server)",
+  );
+  line(
+    "merged",
+    `${show(summary.merged.path)}: ${summary.merged.packets} packets in time order, for Wireshark ` +
+      "(`pulumi-cloudflare-pcap download <id> -o <file>` fetches and merges from a real bucket)",
   );
   const tally = (stage: StageReport) =>
     Object.entries(stage.counts)

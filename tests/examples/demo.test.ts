@@ -3,6 +3,7 @@
  * Pulumi CLI: bucket-onboarding up, up again with no changes, destroy; a log a person reads at a glance;
  * the emulator empty at the end.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -27,6 +28,23 @@ it("runs bucket-onboarding up, up (no changes), destroy and leaves the emulator 
   expect(summary.emulatorAfterDestroy).toEqual({ ownerships: 0, activeCaptures: 0, capturesInHistory: 1 });
   expect(summary.capture).toMatchObject({ status: "success", packets: 100 });
   expect(summary.capture.files.length).toBeGreaterThanOrEqual(2); // one per edge server
+  // The parts merged into one file, every packet in time order, as tshark reads it.
+  expect(summary.merged).toMatchObject({
+    path: join(dataDir, `capture_${summary.capture.id}.pcap`),
+    packets: 100,
+  });
+  const times = execFileSync(
+    "tshark",
+    ["-r", summary.merged.path, "-T", "fields", "-e", "frame.time_epoch"],
+    {
+      encoding: "utf8",
+    },
+  )
+    .trim()
+    .split("\n")
+    .map(Number);
+  expect(times).toHaveLength(100);
+  expect(times.every((t, i) => i === 0 || t >= times[i - 1])).toBe(true);
   for (const file of summary.capture.files) {
     expect(file.startsWith(dataDir)).toBe(true);
     expect(existsSync(file)).toBe(true); // kept for Wireshark after the emulator stopped
@@ -53,7 +71,9 @@ it("runs bucket-onboarding up, up (no changes), destroy and leaves the emulator 
       expect.stringMatching(/^ {2}- {2}delete {2}BucketOwnership {12}captures$/),
       "Summary",
       `  pcap files  ${summary.capture.files.length} in ${dirname(summary.capture.files[0])} (${(summary.capture.bytes / 1024).toFixed(1)} KiB; ` +
-        "one per edge server: `pulumi-cloudflare-pcap merge <files…> -o x.pcap` makes one file for Wireshark)",
+        "one per edge server)",
+      `  merged      ${summary.merged.path}: 100 packets in time order, for Wireshark ` +
+        "(`pulumi-cloudflare-pcap download <id> -o <file>` fetches and merges from a real bucket)",
       "  operations  up: 3 created → up again: 3 unchanged → destroy: 3 deleted",
       expect.stringMatching(
         /^ {2}emulator {4}empty after destroy: 0 bucket registrations, 0 active captures/,
