@@ -19,6 +19,7 @@ import {
 } from "../../client";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { downloadPacketCapture } from "../../sdk";
+import { convertedFullCapture } from "../support/full-capture";
 import { startS3Server, type S3Server } from "../support/s3-server";
 
 const BUCKET = "pcaps-bucket";
@@ -59,21 +60,7 @@ beforeAll(async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   emulator = await startEmulator({ timeScale: 1e-6 });
   client = new PcapClient({ credentials: { apiToken: emulator.token }, baseUrl: emulator.url });
-  const account = emulator.accountId;
-  await client.addOwnership(account, DEST);
-  await client.validateOwnership(account, DEST, emulator.readChallenge(DEST));
-  const created = await client.createCapture(account, {
-    type: "full",
-    system: "magic-transit",
-    timeLimit: 600,
-    coloName: "ord02",
-    destinationConf: DEST,
-    packetLimit: 400,
-  });
-  await emulator.advance(5 + 20);
-  await client.stopCapture(account, created.id);
-  await emulator.advance(10);
-  capture = await client.getCapture(account, created.id);
+  capture = await convertedFullCapture(emulator, client, DEST, { packetLimit: 400 });
   expect(capture).toMatchObject({ status: "success", packetsCaptured: 200 });
   partNames = readdirSync(emulator.bucketDirectory(DEST)).filter((n) => n.startsWith(`pcap_${capture.id}`));
   s3 = await startS3Server();

@@ -79,7 +79,7 @@ export async function compileStandIn(outDir: string): Promise<void> {
   await run(process.execPath, [TSC, "-p", join(__dirname, "tsconfig.driver.json"), "--outDir", outDir], REPO);
 }
 
-function installedVersion(name: string): string {
+export function installedVersion(name: string): string {
   const manifest = JSON.parse(readFileSync(join(REPO, "node_modules", name, "package.json"), "utf8")) as {
     version: string;
   };

@@ -7,22 +7,38 @@
  * node_modules is reachable from it. The stand-in runs inside the consumer (consumer.ts, driver.ts) and
  * drives the consumer's own @pulumi/pulumi and its dynamic-provider plugin, whose working directory is
  * the consumer: each resource's `__provider` shim loads `pulumi-cloudflare-pcap/provider` from there.
- * The managers run one after another; each test prints how long its phases took.
+ * The managers run one after another; each test prints how long its phases took. These projects leave out
+ * the optional peer `@aws-sdk/client-s3`; a last pnpm project adds it and fetches a full capture.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
+import { promisify } from "node:util";
+import { PcapClient, type SaveResult } from "../../client";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import type { StackState } from "../engine";
 import { repoRoot } from "../support/package-link";
 import { emulatorConfig } from "../support/pcap-stack";
+import { convertedFullCapture } from "../support/full-capture";
+import { startS3Server } from "../support/s3-server";
 import {
   compileProgram,
   compileStandIn,
   createConsumer,
   deploy,
+  installedVersion,
   packPackage,
   run,
+  userEnv,
   type PackedPackage,
 } from "./consumer";
 import { PACKAGE_MANAGERS } from "./package-managers";
@@ -127,6 +143,71 @@ it.each(PACKAGE_MANAGERS)("$label: install, then up → up unchanged → destroy
   const report = Object.entries(times).map(([phase, s]) => `${phase} ${s.toFixed(1)} s`);
   console.log(`${pm.name}: ${report.join(", ")}`);
 });
+
+/**
+ * A full capture fetched and merged by the installed package, in pnpm's isolated layout: the one where
+ * the optional peer `@aws-sdk/client-s3` could fail to resolve from the package's own location. Runs in
+ * the pnpm consumer the test above installed, after it adds the peer as a user would.
+ */
+it("pnpm 9: with @aws-sdk/client-s3 added, the package fetches a full capture from S3 and merges it", async () => {
+  const dir = join(work, "pnpm-s3");
+  mkdirSync(dir);
+  createConsumer(dir, "pnpm-s3", packed.tarball, standInBuild);
+  // The user adds the optional peer to their project, next to the package.
+  const manifestPath = join(dir, "package.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { dependencies: Record<string, string> };
+  manifest.dependencies["@aws-sdk/client-s3"] = installedVersion("@aws-sdk/client-s3");
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + "\n");
+  const pnpm = PACKAGE_MANAGERS.find((pm) => pm.name === "pnpm")!;
+  await run(pnpm.command, pnpm.args, dir);
+
+  emulator = await startEmulator({ timeScale: 1e-6 });
+  const client = new PcapClient({ credentials: { apiToken: emulator.token }, baseUrl: emulator.url });
+  const s3 = await startS3Server();
+  try {
+    const capture = await convertedFullCapture(emulator, client, DEST);
+    await s3.createBucket("consumer-captures");
+    const parts = await s3.uploadDirectory("consumer-captures", emulator.bucketDirectory(DEST), "");
+    expect(parts.length).toBeGreaterThanOrEqual(2);
+
+    writeFileSync(join(dir, "fetch.js"), FETCH_PROGRAM);
+    const { stdout } = await promisify(execFile)(process.execPath, ["fetch.js", capture.id], {
+      cwd: dir,
+      encoding: "utf8",
+      env: {
+        ...userEnv(),
+        ...s3.env,
+        CLOUDFLARE_API_TOKEN: emulator.token,
+        CLOUDFLARE_BASE_URL: emulator.url,
+        CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
+      },
+    });
+    const { result, peer } = JSON.parse(stdout) as { result: SaveResult; peer: string };
+    // The peer came from the consumer's own store, through the package's location.
+    expect(peer.startsWith(join(dir, "node_modules", ".pnpm") + sep)).toBe(true);
+    expect(result).toMatchObject({
+      type: "full",
+      packets: capture.packetsCaptured,
+    });
+    expect(result.parts.map((p) => p.name)).toEqual(parts);
+    const header = readFileSync(join(dir, "full.pcap")).readUInt32LE(0);
+    expect(header.toString(16)).toMatch(/^(a1b2c3d4|a1b23c4d)$/);
+  } finally {
+    await client.close();
+    await s3.close();
+  }
+});
+
+/** Run in the consumer: the installed package's saveCapture, and where the peer resolves from its files. */
+const FETCH_PROGRAM = `
+const { dirname } = require("node:path");
+const { PcapClient, saveCapture } = require("pulumi-cloudflare-pcap/client");
+const peer = require.resolve("@aws-sdk/client-s3", { paths: [dirname(require.resolve("pulumi-cloudflare-pcap/client"))] });
+const client = new PcapClient({ credentials: { apiToken: process.env.CLOUDFLARE_API_TOKEN }, baseUrl: process.env.CLOUDFLARE_BASE_URL });
+saveCapture(client, process.env.CLOUDFLARE_ACCOUNT_ID, process.argv[2], "full.pcap")
+  .then((result) => process.stdout.write(JSON.stringify({ result, peer })))
+  .finally(() => client.close());
+`;
 
 function readState(file: string): StackState {
   return JSON.parse(readFileSync(file, "utf8")) as StackState;

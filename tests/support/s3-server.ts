@@ -34,7 +34,7 @@ export interface S3Server {
   /** What a user exports to point the package at this S3: endpoint, keys and region. */
   env: NodeJS.ProcessEnv;
   createBucket(bucket: string): Promise<void>;
-  /** Uploads every `pcap_*` file of `directory` as `<prefix>/<name>`; returns the names. */
+  /** Uploads every `pcap_*` file of `directory` as `<prefix>/<name>` (`<name>` for ""); returns the names. */
   uploadDirectory(bucket: string, directory: string, prefix: string): Promise<string[]>;
   put(bucket: string, key: string, body: Buffer): Promise<void>;
   remove(bucket: string, key: string): Promise<void>;
@@ -68,7 +68,9 @@ export async function startS3Server(): Promise<S3Server> {
     },
     uploadDirectory: async (bucket, from, prefix) => {
       const names = readdirSync(from).filter((name) => name.startsWith("pcap_"));
-      for (const name of names) await put(bucket, `${prefix}/${name}`, readFileSync(join(from, name)));
+      for (const name of names) {
+        await put(bucket, prefix ? `${prefix}/${name}` : name, readFileSync(join(from, name)));
+      }
       return names.sort();
     },
     remove: async (bucket, key) => {
