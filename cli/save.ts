@@ -5,8 +5,7 @@
  * the progress line for each step, and refusing early what cannot be saved.
  */
 import {
-  bucketLocation,
-  gcsRefusal,
+  fetchableBucket,
   saveCapture as saveToFile,
   type Capture,
   type SaveProgress,
@@ -55,9 +54,5 @@ function show(progress: Progress, step: SaveProgress): void {
  * gs:// bucket, or into none), so nobody waits an hour to learn it.
  */
 export function checkSavable(capture: Capture): void {
-  if (capture.type !== "full") return;
-  const operation = `save packet capture ${capture.id}`;
-  if (capture.destinationConf === undefined) return; // saveCapture names the problem
-  const location = bucketLocation(capture.destinationConf, operation);
-  if (location.scheme === "gs") throw gcsRefusal(location, operation, capture.id);
+  if (capture.type === "full") fetchableBucket(capture, `save packet capture ${capture.id}`);
 }

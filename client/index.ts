@@ -22,6 +22,7 @@ export { WRITE_BUFFER_BYTES, writeFileAtomically, partialPathFor } from "./atomi
 export * from "./pcap";
 export {
   saveCapture,
+  fetchableBucket,
   PcapCaptureNotReadyError,
   PcapCaptureFailedError,
   type SaveCaptureOptions,

@@ -122,12 +122,12 @@ export async function saveCapture(
   return saveFullCapture(capture, target, operation, options);
 }
 
-async function saveFullCapture(
-  capture: Capture,
-  target: string,
-  operation: string,
-  options: SaveCaptureOptions,
-): Promise<SaveResult> {
+/**
+ * The bucket a full capture's files are fetched from, or a {@link PcapStorageError} when they cannot be
+ * (no `destination_conf`, or gs://). The command calls it before waiting for a capture, so nobody waits
+ * an hour to learn it; {@link saveCapture} calls it again, for callers that did not.
+ */
+export function fetchableBucket(capture: Capture, operation: string): BucketLocation {
   if (capture.destinationConf === undefined) {
     throw new PcapStorageError(
       operation,
@@ -137,6 +137,16 @@ async function saveFullCapture(
   }
   const location = bucketLocation(capture.destinationConf, operation);
   if (location.scheme === "gs") throw gcsRefusal(location, operation, capture.id);
+  return location;
+}
+
+async function saveFullCapture(
+  capture: Capture,
+  target: string,
+  operation: string,
+  options: SaveCaptureOptions,
+): Promise<SaveResult> {
+  const location = fetchableBucket(capture, operation);
   const open =
     options.storage ?? ((l: BucketLocation, op: string) => openStorage(l, op, { env: options.env }));
   const storage = open(location, operation);
