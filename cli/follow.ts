@@ -3,8 +3,8 @@
  * full one may run a day), with a tick in between so a progress line stays alive. Stops early on the
  * signal (Ctrl-C) or at the deadline.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { isCaptureDone, type Capture, type PcapClient } from "../client";
+import { sleep } from "../client/backoff";
 
 export interface FollowOptions {
   /** Called on every poll and every tick with the latest capture. */
@@ -43,22 +43,12 @@ export async function followCapture(
     const now = Date.now();
     if (now >= deadline) return options.onTimeout ? options.onTimeout(capture) : capture;
     if (now < nextPoll) {
-      await pause(Math.min(TICK_MS, nextPoll - now), signal);
+      await sleep(Math.min(TICK_MS, nextPoll - now), signal);
       continue;
     }
     capture = await client.getCapture(accountId, capture.id);
     interval = Math.min(maxPollMs, interval * 1.5);
     // The last poll happens at the deadline, not before it, so a capture finishing just then counts.
     nextPoll = Math.min(Date.now() + interval, deadline);
-  }
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it is aborted. */
-export async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  try {
-    await sleep(ms, undefined, signal ? { signal } : {});
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    throw error;
   }
 }

@@ -1,5 +1,7 @@
 /** Retry timing: exponential backoff with full jitter, bounded by a deadline. */
 
+import { setTimeout } from "node:timers/promises";
+
 export interface RetryOptions {
   /** Attempts for transient failures (5xx, connection errors); 429 waits do not count. Default 6. */
   maxAttempts?: number;
@@ -40,6 +42,12 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`; with a signal, rejects with its reason as soon as it is aborted (Ctrl-C). */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await setTimeout(ms, undefined, signal ? { signal } : {});
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  }
 }

@@ -4,6 +4,7 @@
  */
 import { rm, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { sleep } from "../backoff";
 import { PcapStorageError } from "./errors";
 import type { CaptureStorage, StoredObject } from "./storage";
 
@@ -98,7 +99,7 @@ export async function fetchParts(
             { cause: err },
           );
         }
-        await pause(250 * attempt, options.signal);
+        await sleep(250 * attempt, options.signal);
       }
     }
     report();
@@ -106,18 +107,4 @@ export async function fetchParts(
     fetched.push({ object, path });
   }
   return fetched;
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }
