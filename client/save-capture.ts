@@ -38,7 +38,10 @@ export interface SaveCaptureOptions {
   signal?: AbortSignal;
   /** The capture as just read (e.g. after waiting for it), to save one request. */
   capture?: Capture;
-  /** Bucket credentials and endpoints are read from here; default `process.env`. */
+  /**
+   * Where the bucket settings are read from (R2 keys, `AWS_ENDPOINT_URL_S3`, region); default
+   * `process.env`. The AWS default credential chain always reads `process.env` itself.
+   */
   env?: NodeJS.ProcessEnv;
   /** Opens a bucket; default: the S3 API for s3:// and r2://. Tests inject their own. */
   storage?: StorageFactory;

@@ -3,10 +3,11 @@
  * (no SDK needed, so it is unit-tested without one):
  *
  * - `s3://`: region from `?region=` (else `AWS_REGION` / `AWS_DEFAULT_REGION`, else us-east-1);
- *   credentials and endpoint are the SDK's own: its default credential chain, and `AWS_ENDPOINT_URL_S3`
- *   / `AWS_ENDPOINT_URL` (and `endpoint_url` in the shared config), which the SDK reads itself. When
- *   one of those variables is set the endpoint is S3-compatible storage (MinIO, Ceph, s3rver…), which
- *   rarely serves virtual-hosted bucket names, so path-style addressing is used.
+ *   credentials are the SDK's own default chain. The endpoint is `AWS_ENDPOINT_URL_S3` /
+ *   `AWS_ENDPOINT_URL` as the SDK reads them, but taken from the environment given here and passed on,
+ *   so a caller's own `env` decides (the SDK alone would read only `process.env`); `endpoint_url` in
+ *   the shared config stays the SDK's. With such an endpoint the storage is S3-compatible (MinIO, Ceph,
+ *   s3rver…), which rarely serves virtual-hosted bucket names, so path-style addressing is used.
  * - `r2://`: endpoint `https://<account-id>.r2.cloudflarestorage.com`, region `auto`, keys from
  *   `CLOUDFLARE_R2_ACCESS_KEY_ID` / `CLOUDFLARE_R2_SECRET_ACCESS_KEY`, else the AWS chain (an R2 API
  *   token's keys work in `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` or a profile too).
@@ -28,7 +29,7 @@ const AWS_CHAIN =
 /** What the S3 client is built with; `credentials` only when not the SDK's default chain. */
 export interface S3Settings {
   region: string;
-  /** Only R2's: an S3 endpoint from the environment is left to the SDK, which reads it itself. */
+  /** R2's, or an S3-compatible endpoint from the environment; otherwise the SDK's default. */
   endpoint?: string;
   forcePathStyle: boolean;
   credentials?: { accessKeyId: string; secretAccessKey: string };
@@ -45,6 +46,7 @@ export function s3Settings(location: BucketLocation, env: NodeJS.ProcessEnv, ope
   const endpointVariable = S3_ENDPOINT_VARIABLES.find((name) => nonEmpty(env[name]));
   return {
     region,
+    ...(endpointVariable !== undefined ? { endpoint: env[endpointVariable] } : {}),
     forcePathStyle: endpointVariable !== undefined,
     credentialSource: AWS_CHAIN,
     endpointSource:
