@@ -2,6 +2,7 @@
 
 import { setTimeout } from "node:timers/promises";
 
+/** How the client retries transient failures (see each field's default). */
 export interface RetryOptions {
   /** Attempts for transient failures (5xx, connection errors); 429 waits do not count. Default 6. */
   maxAttempts?: number;
