@@ -19,7 +19,7 @@ import {
 } from "../../client";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
 import { downloadPacketCapture } from "../../sdk";
-import { convertedFullCapture } from "../support/full-capture";
+import { convertedFullCapture } from "../support/emulator-captures";
 import { startS3Server, type S3Server } from "../support/s3-server";
 
 const BUCKET = "pcaps-bucket";

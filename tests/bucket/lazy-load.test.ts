@@ -8,8 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { PcapClient } from "../../client";
 import { startEmulator, type EmulatorHandle } from "../../emulator";
+import { finishedSimpleCapture } from "../support/emulator-captures";
 import { ensurePackageLink } from "../support/package-link";
 
 let emulator: EmulatorHandle;
@@ -35,15 +35,7 @@ pcap.downloadPacketCapture({ id: process.argv[2], path: "simple.pcap" }).then((r
 `;
 
 test("a simple-capture download through the package loads no @aws-sdk module", async () => {
-  const client = new PcapClient({ credentials: { apiToken: emulator.token }, baseUrl: emulator.url });
-  const capture = await client.createCapture(emulator.accountId, {
-    type: "simple",
-    system: "magic-transit",
-    timeLimit: 5,
-    packetLimit: 10,
-  });
-  await client.close();
-  await emulator.advance(10);
+  const capture = await finishedSimpleCapture(emulator, 10);
   writeFileSync(join(dir, "program.js"), PROGRAM);
   // Asynchronously: the emulator answers from this process.
   const { stdout } = await promisify(execFile)(process.execPath, ["program.js", capture.id], {

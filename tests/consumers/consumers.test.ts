@@ -28,7 +28,7 @@ import { startEmulator, type EmulatorHandle } from "../../emulator";
 import type { StackState } from "../engine";
 import { repoRoot } from "../support/package-link";
 import { emulatorConfig } from "../support/pcap-stack";
-import { convertedFullCapture } from "../support/full-capture";
+import { convertedFullCapture } from "../support/emulator-captures";
 import { startS3Server } from "../support/s3-server";
 import {
   compileProgram,

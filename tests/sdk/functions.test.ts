@@ -15,7 +15,7 @@ import {
   getPacketCaptures,
   getPacketCapturesOutput,
 } from "../../sdk";
-import { PcapClient } from "../../client";
+import { finishedSimpleCapture } from "../support/emulator-captures";
 import { startPcapStack, type PcapStack } from "../support/pcap-stack";
 
 const DEST = "gs://function-bucket";
@@ -35,19 +35,6 @@ afterEach(async () => {
 });
 
 /** A simple capture of 20 packets at most, made directly with the client and already finished. */
-async function finishedSimpleCapture() {
-  const { emulator } = env;
-  const client = new PcapClient({ credentials: { apiToken: emulator.token }, baseUrl: emulator.url });
-  const capture = await client.createCapture(emulator.accountId, {
-    type: "simple",
-    system: "magic-transit",
-    timeLimit: 5,
-    packetLimit: 20,
-  });
-  await client.close();
-  await emulator.advance(10);
-  return capture;
-}
 
 function useEnvironment() {
   process.env.CLOUDFLARE_API_TOKEN = env.emulator.token;
@@ -71,7 +58,7 @@ it("inside a program, the Output forms read stack config", async () => {
 
 it("from the environment: list, get and download a capture", async () => {
   useEnvironment();
-  const capture = await finishedSimpleCapture();
+  const capture = await finishedSimpleCapture(env.emulator, 20);
 
   expect(await getBucketOwnerships()).toEqual([]);
   expect((await getPacketCaptures()).map((c) => c.id)).toEqual([capture.id]);
@@ -93,7 +80,7 @@ it("from the environment: list, get and download a capture", async () => {
 it("a failed download leaves no file at the target path", async () => {
   useEnvironment();
   const { emulator } = env;
-  const capture = await finishedSimpleCapture();
+  const capture = await finishedSimpleCapture(env.emulator, 20);
   emulator.setDownloadSize({ bytes: 8 * 1024 * 1024 });
   // The connection is cut mid-body: the server is closed while bytes flow.
   const path = join(workDir, "cut.pcap");

@@ -1,8 +1,8 @@
 /**
- * A full capture that has run and converted in the emulator, its files (one per edge server) written into
- * the bucket: what the tests that fetch and merge a full capture start from.
+ * Finished captures in the emulator, for tests that save them: a simple capture ready to download, and a
+ * full capture that has run and converted, its files (one per edge server) written into the bucket.
  */
-import type { Capture, PcapClient } from "../../client";
+import { PcapClient, type Capture } from "../../client";
 import type { EmulatorHandle } from "../../emulator";
 
 /**
@@ -30,4 +30,21 @@ export async function convertedFullCapture(
   await client.stopCapture(account, created.id);
   await emulator.advance(10); // conversion
   return client.getCapture(account, created.id);
+}
+
+/** A simple capture of `packetLimit` packets, finished (the emulator's clock must be manual). */
+export async function finishedSimpleCapture(emulator: EmulatorHandle, packetLimit: number): Promise<Capture> {
+  const client = new PcapClient({ credentials: { apiToken: emulator.token }, baseUrl: emulator.url });
+  try {
+    const capture = await client.createCapture(emulator.accountId, {
+      type: "simple",
+      system: "magic-transit",
+      timeLimit: 5,
+      packetLimit,
+    });
+    await emulator.advance(10);
+    return capture;
+  } finally {
+    await client.close();
+  }
 }
